@@ -1,0 +1,77 @@
+/*
+ * catalog.h — tables and views of one database, and the in-memory columnar table store.
+ *
+ * A table is a schema plus an append-only list of immutable batches ("chunks"), each
+ * dense (no selection) with up to SL_BATCH_CAPACITY rows. Scans hand out chunks (shared
+ * references, zero-copy); INSERT and COPY append new chunks. A view stores its SQL text
+ * and is re-bound at each use.
+ *
+ * Names are case-insensitive (folded to lower case unless quoted, like PostgreSQL).
+ * Concurrency: the catalog has one mutex; table chunk lists are guarded by it.
+ */
+#ifndef SL_CATALOG_CATALOG_H
+#define SL_CATALOG_CATALOG_H
+
+#include <pthread.h>
+
+#include "vector/batch.h"
+
+typedef struct sl_column_def {
+    char *name;
+    sl_type type;
+    bool not_null;
+} sl_column_def;
+
+typedef struct sl_table {
+    char *name;
+    uint32_t column_count;
+    sl_column_def *columns;
+    /* storage */
+    sl_batch **chunks;          /* dense batches, each with column_count columns */
+    size_t chunk_count;
+    size_t chunk_capacity;
+    int64_t row_count;
+} sl_table;
+
+typedef struct sl_view {
+    char *name;
+    char *sql;                  /* the SELECT text */
+    uint32_t column_alias_count;
+    char **column_aliases;      /* CREATE VIEW v(a, b) AS ... */
+} sl_view;
+
+typedef struct sl_catalog sl_catalog;
+
+sl_catalog *sl_catalog_new(void);
+void sl_catalog_free(sl_catalog *catalog);
+
+void sl_catalog_lock(sl_catalog *catalog);
+void sl_catalog_unlock(sl_catalog *catalog);
+
+/* Lookups (case-insensitive). NULL if absent. */
+sl_table *sl_catalog_find_table(sl_catalog *catalog, const char *name);
+sl_view *sl_catalog_find_view(sl_catalog *catalog, const char *name);
+/* Closest existing table/view name to `name` (edit distance), for "did you mean". NULL if none close. */
+const char *sl_catalog_suggest(sl_catalog *catalog, const char *name);
+
+/* Creates a table (columns copied). SL_ERR_CATALOG if a table or view of that name exists
+ * (unless if_not_exists: then SL_OK and nothing happens). */
+sl_status sl_catalog_create_table(sl_catalog *catalog, const char *name, const sl_column_def *columns,
+                                  uint32_t column_count, bool if_not_exists, sl_table **out, sl_error *err);
+sl_status sl_catalog_create_view(sl_catalog *catalog, const char *name, const char *sql,
+                                 char **column_aliases, uint32_t column_alias_count, bool or_replace,
+                                 sl_error *err);
+/* DROP TABLE / VIEW; SL_ERR_CATALOG if absent unless if_exists. */
+sl_status sl_catalog_drop_table(sl_catalog *catalog, const char *name, bool if_exists, sl_error *err);
+sl_status sl_catalog_drop_view(sl_catalog *catalog, const char *name, bool if_exists, sl_error *err);
+
+/* Lists names (sorted) into an sl_malloc'd array of borrowed pointers. */
+sl_status sl_catalog_list_tables(sl_catalog *catalog, const char ***names, size_t *count, sl_error *err);
+sl_status sl_catalog_list_views(sl_catalog *catalog, const char ***names, size_t *count, sl_error *err);
+
+/* Appends the active rows of `batch` (column types must match the table's, in order) to
+ * the table, copying into dense chunks (or sharing the batch when it is already dense
+ * and full). NOT NULL constraints are checked. */
+sl_status sl_table_append(sl_table *table, const sl_batch *batch, sl_error *err);
+
+#endif

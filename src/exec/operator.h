@@ -1,0 +1,137 @@
+/*
+ * operator.h — the runtime contract between the pipeline driver and physical operators.
+ *
+ * Data flow. The executor cuts the physical plan into pipelines at pipeline breakers
+ * (hash-join build, aggregate, sort, window, set operations, final sinks). A pipeline is
+ * a source, a chain of streaming operators and a sink:
+ *
+ *     source ──msg──► op ──msg──► op ──msg──► sink
+ *
+ * Execution is push-based: the driver asks the source to produce; every message a stage
+ * emits with sl_emit() is pushed synchronously into the next stage. Messages are
+ * DATA(batch) / WATERMARK(t) / BARRIER(id) / END. A stage that has nothing special to do
+ * with a non-DATA message forwards it unchanged (sl_emit(ctx, msg, err)).
+ *
+ * States. The plan (sl_physical_op) is immutable. Each physical operator has one *global*
+ * state per query execution (shared by every pipeline instance that touches it: the
+ * build side and probe side of a hash join, the sink and source side of an aggregate, the
+ * several threads of a parallel pipeline) and one *local* state per pipeline instance.
+ * Today one thread runs each pipeline; morsel parallelism adds more instances of the same
+ * pipeline, each with its own local states, without changing this interface: sinks merge
+ * locals into the global in `combine`, sources hand out morsels from the global state.
+ *
+ * Roles. An operator type implements the roles its kind plays:
+ *   source    : source()   emits DATA messages until exhausted (the driver then emits END)
+ *   streaming : push()     consumes one message, emits zero or more
+ *   sink      : sink()     consumes one message; combine() merges a local state into the
+ *                          global after the pipeline instance ends; finalize() runs once
+ *                          after all instances of all pipelines feeding it are done.
+ * An operator may play several roles in different pipelines (hash aggregate: sink, then
+ * source; hash join: sink for the build pipeline, streaming in the probe pipeline).
+ * A multi-input sink (set operations) learns which input a pipeline feeds from
+ * ctx->input_index.
+ */
+#ifndef SL_EXEC_OPERATOR_H
+#define SL_EXEC_OPERATOR_H
+
+#include <stdatomic.h>
+
+#include "plan/physical.h"
+
+struct sl_catalog;
+
+typedef enum sl_msg_kind {
+    SL_MSG_DATA,
+    SL_MSG_WATERMARK,
+    SL_MSG_BARRIER,
+    SL_MSG_END
+} sl_msg_kind;
+
+typedef struct sl_msg {
+    sl_msg_kind kind;
+    const sl_batch *batch;      /* DATA: borrowed for the duration of the push */
+    int64_t watermark;          /* WATERMARK: event time in microseconds */
+    uint64_t barrier_id;        /* BARRIER */
+} sl_msg;
+
+/* Query-wide execution context (one per running statement). */
+typedef struct sl_exec_context {
+    sl_eval_context eval;
+    sl_memory *memory;           /* the database's memory manager */
+    struct sl_catalog *catalog;
+    atomic_bool *interrupt;      /* set asynchronously to cancel; operators poll sl_exec_interrupted() */
+    atomic_llong rows_rejected;  /* rows skipped by ignore_errors readers */
+    int64_t rows_affected;       /* INSERT / COPY counts */
+    char *temp_directory;
+} sl_exec_context;
+
+static inline bool sl_exec_interrupted(const sl_exec_context *exec)
+{
+    return exec->interrupt && atomic_load(exec->interrupt);
+}
+
+typedef struct sl_pipeline_instance sl_pipeline_instance;
+
+/* Per-call context: where in which pipeline instance the current stage is. */
+typedef struct sl_op_context {
+    sl_exec_context *exec;
+    sl_pipeline_instance *instance;
+    uint32_t stage;              /* position of the current operator in the pipeline */
+    uint32_t input_index;        /* for sinks: which child of the sink this pipeline feeds */
+} sl_op_context;
+
+/* Pushes msg into the stage after ctx's stage. Returns the downstream status. */
+sl_status sl_emit(sl_op_context *ctx, const sl_msg *msg, sl_error *err);
+/* Convenience: emit a DATA message for batch. */
+sl_status sl_emit_batch(sl_op_context *ctx, const sl_batch *batch, sl_error *err);
+/* Tells the pipeline instance that no more input is needed (LIMIT reached): the source
+ * should stop producing. The driver still delivers END. */
+void sl_pipeline_request_stop(sl_op_context *ctx);
+bool sl_pipeline_stop_requested(const sl_op_context *ctx);
+/* For operators reached from several pipeline instances (UNION ALL branches, threads):
+ * call on END; returns true for exactly one caller, the last of the instances. */
+bool sl_op_end_is_last(sl_op_context *ctx, void *global);
+
+typedef struct sl_operator_type {
+    const char *name;
+    /* global state: created before any pipeline runs; freed after the query. */
+    sl_status (*init_global)(const sl_physical_op *plan, sl_exec_context *exec, void **global, sl_error *err);
+    void (*free_global)(const sl_physical_op *plan, void *global);
+    /* local state: one per pipeline instance that includes the operator. May be NULL. */
+    sl_status (*init_local)(const sl_physical_op *plan, void *global, sl_exec_context *exec, void **local,
+                            sl_error *err);
+    void (*free_local)(const sl_physical_op *plan, void *local);
+
+    sl_status (*source)(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local, sl_error *err);
+    sl_status (*push)(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
+                      const sl_msg *msg, sl_error *err);
+    sl_status (*sink)(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
+                      const sl_msg *msg, sl_error *err);
+    sl_status (*combine)(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local, sl_error *err);
+    sl_status (*finalize)(sl_exec_context *exec, const sl_physical_op *plan, void *global, sl_error *err);
+} sl_operator_type;
+
+/* The operator type implementing a physical kind (exec/operators.c holds the table). */
+const sl_operator_type *sl_operator_type_for(sl_physical_kind kind);
+
+/* One entry point per operator file (exec/<operator>.c). */
+extern const sl_operator_type sl_table_scan_operator;
+extern const sl_operator_type sl_table_function_operator;
+extern const sl_operator_type sl_values_operator;
+extern const sl_operator_type sl_empty_operator;
+extern const sl_operator_type sl_filter_operator;
+extern const sl_operator_type sl_projection_operator;
+extern const sl_operator_type sl_hash_aggregate_operator;
+extern const sl_operator_type sl_hash_join_operator;
+extern const sl_operator_type sl_nested_loop_join_operator;
+extern const sl_operator_type sl_sort_operator;
+extern const sl_operator_type sl_top_n_operator;
+extern const sl_operator_type sl_limit_operator;
+extern const sl_operator_type sl_union_all_operator;
+extern const sl_operator_type sl_set_operation_operator;
+extern const sl_operator_type sl_window_operator;
+extern const sl_operator_type sl_result_operator;
+extern const sl_operator_type sl_insert_operator;
+extern const sl_operator_type sl_copy_to_operator;
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * physical.h — the physical plan: operators with resolved column positions.
+ *
+ * Produced by the physical planner from the optimized logical plan; immutable during
+ * execution (execution state lives in exec/, see operator.h). Every expression here
+ * refers to its input by position (sl_expr.index):
+ *   - single-input operators: positions in children[0]'s output;
+ *   - joins: positions in the concatenation [children[0] columns ++ children[1] columns]
+ *     for `condition`; probe_keys over children[0], build_keys over children[1].
+ *
+ * Output columns per kind:
+ *   TABLE_SCAN / TABLE_FUNCTION / VALUES   the scanned columns
+ *   FILTER / LIMIT / SORT / TOP_N          child's columns
+ *   PROJECTION                             exprs
+ *   HASH_AGGREGATE                         groups ++ aggregates
+ *   HASH_JOIN / NESTED_LOOP_JOIN           INNER/LEFT/RIGHT/FULL/SINGLE: left ++ right;
+ *                                          SEMI/ANTI: left; MARK: left ++ mark (BOOLEAN)
+ *   UNION_ALL / SET_OPERATION              children[0]'s columns (types equal)
+ *   WINDOW                                 child's columns ++ one per window expr
+ *   RESULT / INSERT / COPY_TO              (sinks; INSERT and COPY_TO produce one BIGINT row count)
+ *
+ * The build side of a hash join is always children[1].
+ */
+#ifndef SL_PLAN_PHYSICAL_H
+#define SL_PLAN_PHYSICAL_H
+
+#include "plan/logical.h"
+
+struct sl_copy_options;  /* formats/copy.h */
+
+typedef enum sl_physical_kind {
+    SL_POP_TABLE_SCAN,
+    SL_POP_TABLE_FUNCTION,
+    SL_POP_VALUES,
+    SL_POP_EMPTY,
+    SL_POP_FILTER,
+    SL_POP_PROJECTION,
+    SL_POP_HASH_AGGREGATE,
+    SL_POP_HASH_JOIN,
+    SL_POP_NESTED_LOOP_JOIN,
+    SL_POP_SORT,
+    SL_POP_TOP_N,
+    SL_POP_LIMIT,
+    SL_POP_UNION_ALL,
+    SL_POP_SET_OPERATION,
+    SL_POP_WINDOW,
+    SL_POP_RESULT,
+    SL_POP_INSERT,
+    SL_POP_COPY_TO,
+    SL_POP_KIND_COUNT_
+} sl_physical_kind;
+
+typedef struct sl_physical_op {
+    sl_physical_kind kind;
+    uint32_t child_count;
+    struct sl_physical_op **children;
+
+    uint32_t column_count;
+    sl_type *types;
+    const char **names;
+    double estimated_rows;        /* for EXPLAIN and build-side choice */
+
+    /* TABLE_SCAN */
+    struct sl_table *table;
+    uint32_t scan_column_count;
+    uint32_t *scan_columns;
+
+    /* TABLE_FUNCTION */
+    const struct sl_table_function *function;
+    void *function_data;
+
+    /* VALUES: row_count x column_count constant values, row-major */
+    uint32_t row_count;
+    sl_value *values;
+
+    /* FILTER */
+    sl_expr *predicate;
+
+    /* PROJECTION: exprs; HASH_AGGREGATE: groups; WINDOW: window exprs (SL_EXPR_WINDOW) */
+    uint32_t expr_count;
+    sl_expr **exprs;
+
+    /* HASH_AGGREGATE: SL_EXPR_AGGREGATE nodes whose args/filter/order refer to child positions */
+    uint32_t aggregate_count;
+    sl_expr **aggregates;
+
+    /* HASH_JOIN / NESTED_LOOP_JOIN */
+    sl_join_type join_type;
+    uint32_t key_count;
+    sl_expr **probe_keys;          /* over children[0] */
+    sl_expr **build_keys;          /* over children[1] */
+    bool *key_null_equal;          /* IS NOT DISTINCT FROM keys (NULL = NULL matches) */
+    sl_expr *condition;            /* residual predicate over left ++ right, or NULL */
+
+    /* SORT / TOP_N */
+    uint32_t order_count;
+    sl_order_spec *orders;
+
+    /* LIMIT / TOP_N */
+    int64_t limit;                 /* -1 = none */
+    int64_t offset;
+
+    /* SET_OPERATION (INTERSECT / EXCEPT [ALL]; UNION DISTINCT is UNION_ALL + aggregate) */
+    sl_setop_kind setop;
+    bool setop_all;
+
+    /* INSERT */
+    struct sl_table *target;
+    /* COPY_TO */
+    struct sl_copy_options *copy;
+} sl_physical_op;
+
+sl_physical_op *sl_physical_new(sl_arena *arena, sl_physical_kind kind, uint32_t child_count);
+const char *sl_physical_kind_name(sl_physical_kind kind);
+
+/* Plans the optimized logical tree into a physical tree (resolving bindings to
+ * positions), allocating in arena. */
+sl_status sl_physical_plan(sl_plan_context *ctx, const sl_logical_op *logical, sl_physical_op **out,
+                           sl_error *err);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * table_function.h — functions used in FROM that produce a relation: read_csv, read_json,
+ * generate_series, range (and later read_parquet, window TVFs over sources).
+ *
+ * Bind runs at plan time with constant arguments and decides the output schema (for
+ * read_csv: sniffing dialect and types). Scanning is pull-based inside the
+ * TABLE_FUNCTION source operator: init, then next() until it returns no batch.
+ */
+#ifndef SL_PLAN_TABLE_FUNCTION_H
+#define SL_PLAN_TABLE_FUNCTION_H
+
+#include "exec/operator.h"
+
+typedef struct sl_table_function_args {
+    uint32_t positional_count;
+    const sl_value *positional;     /* constant-folded positional arguments */
+    uint32_t named_count;
+    const char **named_names;       /* lower-case option names (e.g. "header", "delim") */
+    const sl_value *named_values;
+    int position;                   /* SQL offset of the call, for errors */
+} sl_table_function_args;
+
+typedef struct sl_table_function {
+    const char *name;
+    /* Decides the schema: fills *column_count, *types, *names (arena-allocated) and
+     * *bind_data (arena-allocated or owned by the arena's lifetime). */
+    sl_status (*bind)(sl_arena *arena, const sl_table_function_args *args, void **bind_data,
+                      uint32_t *column_count, sl_type **types, const char ***names, sl_error *err);
+    /* Starts a scan producing all columns of the schema. */
+    sl_status (*init)(const void *bind_data, sl_exec_context *exec, void **state, sl_error *err);
+    /* Produces the next batch (caller frees it) or *out = NULL at the end. Rows skipped by
+     * an ignore_errors policy are added to exec->rows_rejected. */
+    sl_status (*next)(void *state, sl_exec_context *exec, sl_batch **out, sl_error *err);
+    void (*free)(void *state);
+} sl_table_function;
+
+/* Lookup by lower-case name; NULL if unknown. */
+const sl_table_function *sl_table_function_find(const char *name);
+
+extern const sl_table_function sl_read_csv_function;
+extern const sl_table_function sl_read_json_function;
+extern const sl_table_function sl_generate_series_function;
+extern const sl_table_function sl_range_function;
+
+#endif
