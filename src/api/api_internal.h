@@ -1,0 +1,69 @@
+/*
+ * api_internal.h — what the public handles (include/sluice.h) hold, shared by the files
+ * of src/api: database.c (databases, connections, settings), statement.c (running one
+ * statement end to end), result.c (results, chunks, Arrow export) and prepared.c.
+ */
+#ifndef SL_API_INTERNAL_H
+#define SL_API_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "sluice.h"
+#include "catalog/catalog.h"
+#include "vector/batch.h"
+#include "vector/value.h"
+
+/* Settings changed with SET, shown with SHOW. Database-wide. */
+typedef struct sl_settings {
+    int64_t threads;
+    int64_t memory_limit;
+    char *temp_directory;
+} sl_settings;
+
+struct sluice_database {
+    sl_catalog *catalog;
+    sl_memory memory;
+    sl_settings settings;
+    pthread_mutex_t lock;      /* guards settings */
+    pthread_mutex_t statement_lock; /* statements run one at a time */
+    atomic_int connection_count;
+};
+
+struct sluice_connection {
+    sluice_database *database;
+    sl_error error;            /* last failed call */
+    char error_text[SL_ERROR_MESSAGE_MAX + 64];
+    atomic_bool interrupt;
+};
+
+struct sluice_result {
+    bool returns_rows;
+    uint32_t column_count;
+    char **names;
+    sl_type *types;
+    char **type_names;
+    sl_batch **batches;        /* owned */
+    size_t batch_count;
+    size_t next_batch;         /* fetch cursor */
+    int64_t rows_changed;
+    char *message;             /* NULL or informational text */
+    sluice_connection *connection;
+};
+
+struct sluice_chunk {
+    sl_batch *batch;           /* owned */
+};
+
+/* Records err as the connection's last error and converts the status. */
+sluice_status sl_api_fail(sluice_connection *conn, const sl_error *err);
+sluice_status sl_api_status(sl_status st);
+
+/* Creates an empty result with the given columns (names and types copied). NULL on OOM. */
+sluice_result *sl_result_new(uint32_t column_count, const char *const *names, const sl_type *types);
+/* Runs the first statement found at sql+offset. *end receives the offset after it;
+ * *out receives NULL when no statement remains. params: prepared-statement values. */
+sl_status sl_run_statement(sluice_connection *conn, const char *sql, size_t offset, size_t *end,
+                           const sl_value *params, uint32_t param_count, sluice_result **out, sl_error *err);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * database.c — database and connection handles, error reporting through the API, and
+ * the database-wide settings (SET / SHOW).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "api/api_internal.h"
+
+const char *sluice_version(void) { return SLUICE_VERSION; }
+
+void sluice_free(void *pointer) { sl_free(pointer); }
+
+sluice_status sl_api_status(sl_status st)
+{
+    /* sl_status and sluice_status share their numbering (checked in tests/unit/test_api.c). */
+    return (sluice_status)st;
+}
+
+sluice_status sl_api_fail(sluice_connection *conn, const sl_error *err)
+{
+    conn->error = *err;
+    if (err->code == SL_OK)
+        conn->error.code = SL_ERR_INTERNAL;
+    snprintf(conn->error_text, sizeof conn->error_text, "%s: %s", sl_status_name(conn->error.code), err->message);
+    return sl_api_status(conn->error.code);
+}
+
+static bool is_memory_path(const char *path)
+{
+    return !path || !*path || strcmp(path, ":memory:") == 0;
+}
+
+sluice_status sluice_open(const char *path, sluice_database **out_database, char **error_message)
+{
+    if (!out_database)
+        return SLUICE_ERROR_INVALID_ARGUMENT;
+    if (!is_memory_path(path)) {
+        if (error_message)
+            *error_message = sl_asprintf("IO Error: cannot open database file '%s': Sluice databases are in-memory in "
+                                         "this version; open ':memory:' and load files with COPY or read_csv()",
+                                         path);
+        return SLUICE_ERROR_IO;
+    }
+    sluice_database *db = sl_calloc(1, sizeof *db);
+    if (!db || !(db->catalog = sl_catalog_new())) {
+        sl_free(db);
+        if (error_message)
+            *error_message = sl_strdup("Out of Memory Error: cannot allocate the database");
+        return SLUICE_ERROR_OOM;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    db->settings.threads = cores > 0 ? cores : 1;
+    db->settings.memory_limit = sl_memory_default_limit();
+    db->settings.temp_directory = sl_strdup(".tmp");
+    sl_memory_init(&db->memory, db->settings.memory_limit);
+    pthread_mutex_init(&db->lock, NULL);
+    pthread_mutex_init(&db->statement_lock, NULL);
+    *out_database = db;
+    return SLUICE_OK;
+}
+
+void sluice_close(sluice_database *db)
+{
+    if (!db)
+        return;
+    sl_catalog_free(db->catalog);
+    sl_free(db->settings.temp_directory);
+    pthread_mutex_destroy(&db->lock);
+    pthread_mutex_destroy(&db->statement_lock);
+    sl_free(db);
+}
+
+sluice_status sluice_connect(sluice_database *db, sluice_connection **out)
+{
+    if (!db || !out)
+        return SLUICE_ERROR_INVALID_ARGUMENT;
+    sluice_connection *conn = sl_calloc(1, sizeof *conn);
+    if (!conn)
+        return SLUICE_ERROR_OOM;
+    conn->database = db;
+    sl_error_clear(&conn->error);
+    atomic_init(&conn->interrupt, false);
+    atomic_fetch_add(&db->connection_count, 1);
+    *out = conn;
+    return SLUICE_OK;
+}
+
+void sluice_disconnect(sluice_connection *conn)
+{
+    if (!conn)
+        return;
+    atomic_fetch_sub(&conn->database->connection_count, 1);
+    sl_free(conn);
+}
+
+const char *sluice_connection_error(const sluice_connection *conn)
+{
+    if (!conn || conn->error.code == SL_OK)
+        return "";
+    return conn->error_text;
+}
+
+int sluice_connection_error_offset(const sluice_connection *conn)
+{
+    return conn && conn->error.code != SL_OK ? conn->error.position : -1;
+}
+
+void sluice_interrupt(sluice_connection *conn)
+{
+    if (conn)
+        atomic_store(&conn->interrupt, true);
+}

@@ -1,0 +1,151 @@
+/*
+ * result.c — statement results: column metadata, chunk-wise fetching with text rendering,
+ * and the move into an Arrow C stream.
+ *
+ * A result owns the batches the executor collected. Fetching hands each batch to the
+ * caller as a chunk (ownership moves); the Arrow export moves the remaining batches
+ * into a stream.
+ */
+#include "api/api_internal.h"
+#include "vector/arrow.h"
+
+sluice_result *sl_result_new(uint32_t column_count, const char *const *names, const sl_type *types)
+{
+    sluice_result *r = sl_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->column_count = column_count;
+    r->names = sl_calloc(column_count ? column_count : 1, sizeof(char *));
+    r->types = sl_calloc(column_count ? column_count : 1, sizeof(sl_type));
+    r->type_names = sl_calloc(column_count ? column_count : 1, sizeof(char *));
+    if (!r->names || !r->types || !r->type_names) {
+        sluice_result_free(r);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < column_count; i++) {
+        char buf[64];
+        r->names[i] = sl_strdup(names && names[i] ? names[i] : "");
+        r->types[i] = types[i];
+        r->type_names[i] = sl_strdup(sl_type_name(types[i], buf, sizeof buf));
+        if (!r->names[i] || !r->type_names[i]) {
+            sluice_result_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+void sluice_result_free(sluice_result *r)
+{
+    if (!r)
+        return;
+    for (uint32_t i = 0; i < r->column_count; i++) {
+        if (r->names)
+            sl_free(r->names[i]);
+        if (r->type_names)
+            sl_free(r->type_names[i]);
+    }
+    sl_free(r->names);
+    sl_free(r->types);
+    sl_free(r->type_names);
+    for (size_t i = r->next_batch; i < r->batch_count; i++)
+        sl_batch_free(r->batches[i]);
+    sl_free(r->batches);
+    sl_free(r->message);
+    sl_free(r);
+}
+
+bool sluice_result_returns_rows(const sluice_result *r) { return r && r->returns_rows; }
+uint32_t sluice_result_column_count(const sluice_result *r) { return r ? r->column_count : 0; }
+
+const char *sluice_result_column_name(const sluice_result *r, uint32_t column)
+{
+    return r && column < r->column_count ? r->names[column] : NULL;
+}
+
+sluice_type sluice_result_column_type(const sluice_result *r, uint32_t column)
+{
+    if (!r || column >= r->column_count)
+        return SLUICE_TYPE_INVALID;
+    return (sluice_type)r->types[column].id;   /* the enums share their numbering */
+}
+
+const char *sluice_result_column_type_name(const sluice_result *r, uint32_t column)
+{
+    return r && column < r->column_count ? r->type_names[column] : NULL;
+}
+
+int64_t sluice_result_rows_changed(const sluice_result *r) { return r ? r->rows_changed : 0; }
+const char *sluice_result_message(const sluice_result *r) { return r ? r->message : NULL; }
+
+sluice_status sluice_result_fetch(sluice_result *r, sluice_chunk **out_chunk)
+{
+    if (!r || !out_chunk)
+        return SLUICE_ERROR_INVALID_ARGUMENT;
+    while (r->next_batch < r->batch_count && r->batches[r->next_batch]->count == 0) {
+        sl_batch_free(r->batches[r->next_batch]);
+        r->batches[r->next_batch++] = NULL;
+    }
+    if (r->next_batch == r->batch_count) {
+        *out_chunk = NULL;
+        return SLUICE_OK;
+    }
+    sluice_chunk *chunk = sl_malloc(sizeof *chunk);
+    if (!chunk)
+        return SLUICE_ERROR_OOM;
+    chunk->batch = r->batches[r->next_batch];
+    r->batches[r->next_batch++] = NULL;
+    *out_chunk = chunk;
+    return SLUICE_OK;
+}
+
+uint64_t sluice_chunk_row_count(const sluice_chunk *chunk) { return chunk ? chunk->batch->count : 0; }
+
+bool sluice_chunk_is_null(const sluice_chunk *chunk, uint32_t column, uint64_t row)
+{
+    if (!chunk || column >= chunk->batch->column_count || row >= chunk->batch->count)
+        return true;
+    return !sl_vector_is_valid(chunk->batch->columns[column], sl_batch_row(chunk->batch, (uint32_t)row));
+}
+
+size_t sluice_chunk_value_text(const sluice_chunk *chunk, uint32_t column, uint64_t row, char *buf, size_t cap)
+{
+    if (!chunk || column >= chunk->batch->column_count || row >= chunk->batch->count) {
+        if (cap)
+            buf[0] = 0;
+        return 0;
+    }
+    uint32_t physical = sl_batch_row(chunk->batch, (uint32_t)row);
+    const sl_vector *v = chunk->batch->columns[column];
+    if (!sl_vector_is_valid(v, physical)) {
+        if (cap)
+            buf[0] = 0;
+        return 0;
+    }
+    return sl_format_slot(v, physical, buf, cap);
+}
+
+void sluice_chunk_free(sluice_chunk *chunk)
+{
+    if (!chunk)
+        return;
+    sl_batch_free(chunk->batch);
+    sl_free(chunk);
+}
+
+sluice_status sluice_result_arrow_stream(sluice_result *r, void *out_arrow_stream)
+{
+    if (!r || !out_arrow_stream)
+        return SLUICE_ERROR_INVALID_ARGUMENT;
+    sl_error err;
+    sl_error_clear(&err);
+    const char **names = (const char **)r->names;
+    sl_status st = sl_arrow_stream_export(r->column_count, r->types, names, r->batches + r->next_batch,
+                                          r->batch_count - r->next_batch, (struct ArrowArrayStream *)out_arrow_stream,
+                                          &err);
+    if (st != SL_OK)
+        return r->connection ? sl_api_fail(r->connection, &err) : sl_api_status(st);
+    /* the stream now owns the batches */
+    r->next_batch = r->batch_count;
+    return SLUICE_OK;
+}
