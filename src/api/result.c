@@ -6,6 +6,8 @@
  * caller as a chunk (ownership moves); the Arrow export moves the remaining batches
  * into a stream.
  */
+#include <string.h>
+
 #include "api/api_internal.h"
 #include "vector/arrow.h"
 
@@ -139,13 +141,17 @@ sluice_status sluice_result_arrow_stream(sluice_result *r, void *out_arrow_strea
         return SLUICE_ERROR_INVALID_ARGUMENT;
     sl_error err;
     sl_error_clear(&err);
-    const char **names = (const char **)r->names;
-    sl_status st = sl_arrow_stream_export(r->column_count, r->types, names, r->batches + r->next_batch,
-                                          r->batch_count - r->next_batch, (struct ArrowArrayStream *)out_arrow_stream,
-                                          &err);
+    size_t remaining = r->batch_count - r->next_batch;
+    sl_batch **batches = sl_malloc((remaining ? remaining : 1) * sizeof(sl_batch *));
+    if (!batches)
+        return r->connection ? sl_api_fail(r->connection, &(sl_error){ SL_ERR_OOM, -1, "out of memory" })
+                             : SLUICE_ERROR_OOM;
+    memcpy(batches, r->batches + r->next_batch, remaining * sizeof(sl_batch *));
+    /* the stream takes the batches, also on failure */
+    r->next_batch = r->batch_count;
+    sl_status st = sl_arrow_stream_from_batches(r->types, (const char *const *)r->names, r->column_count, batches,
+                                                remaining, (struct ArrowArrayStream *)out_arrow_stream, &err);
     if (st != SL_OK)
         return r->connection ? sl_api_fail(r->connection, &err) : sl_api_status(st);
-    /* the stream now owns the batches */
-    r->next_batch = r->batch_count;
     return SLUICE_OK;
 }

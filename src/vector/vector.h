@@ -66,6 +66,12 @@ typedef struct sl_vector {
 /* New exclusively owned vector with room for `capacity` values, all valid, data
  * uninitialised. NULL on OOM. */
 sl_vector *sl_vector_new(sl_type type, uint32_t capacity);
+/* New vector over existing buffers (e.g. imported Arrow memory): takes ownership of the
+ * caller's references to data_buffer and validity_buffer (either may be NULL); `data` and
+ * `validity` point inside them (validity NULL = all valid). NULL on OOM (the references
+ * are then still the caller's). */
+sl_vector *sl_vector_new_from_buffers(sl_type type, uint32_t capacity, sl_buffer *data_buffer, void *data,
+                                      sl_buffer *validity_buffer, uint8_t *validity);
 sl_vector *sl_vector_ref(sl_vector *v);
 void sl_vector_unref(sl_vector *v);
 

@@ -572,7 +572,91 @@ static void test_aggregate_bool_stats(void)
     EXPECT_AGG("stddev_pop", 1, 0, NULL, 3, GROUPS(0, 0, 0), 1, ARGS(d), "1.247219128924647");
 }
 
-/* FUNCTION_TESTS_MORE: date/time tests follow. */
+
+/* ------------------------------------------------------------------ date / time */
+
+#define TS1 INT64_C(1614870367123456)      /* 2021-03-04 15:06:07.123456 */
+#define TS2 INT64_C(-315619199500000)      /* 1960-01-01 00:00:00.5 */
+#define D_2021_01_01 18628
+#define D_2021_01_03 18630                  /* a Sunday */
+#define D_2021_12_31 18992
+#define VTS(...) { .type = SL_TYPE_TIMESTAMP, .i = { __VA_ARGS__ } }
+#define VDATE(...) { .type = SL_TYPE_DATE, .i = { __VA_ARGS__ } }
+
+static void test_date_part(void)
+{
+    EXPECT("date_part", SL_TYPE_BIGINT, 16,
+           ARGS(VSTR("year", "quarter", "month", "day", "dow", "isodow", "doy", "week", "hour", "minute", "second",
+                     "millisecond", "microsecond", "decade", "century", "EPOCH"),
+                VTS(TS1, TS1, TS1, TS1, TS1, TS1, TS1, TS1, TS1, TS1, TS1, TS1, TS1, TS1, TS1, TS1)),
+           "2021", "1", "3", "4", "4", "4", "63", "9", "15", "6", "7", "7123", "7123456", "202", "21", "1614870367");
+    EXPECT("date_part", SL_TYPE_BIGINT, 6,
+           ARGS(VSTR("week", "isoyear", "yearweek", "dow", "isodow", "hour"),
+                VDATE(D_2021_01_01, D_2021_01_01, D_2021_01_01, D_2021_01_03, D_2021_01_03, D_2021_01_03)),
+           "53", "2020", "202053", "0", "7", "0");
+    EXPECT("date_part", SL_TYPE_BIGINT, 2, ARGS(VSTR("millisecond", "dow"), VTS(TS2, TS2)), "500", "5");
+    EXPECT("epoch", SL_TYPE_DOUBLE, 2, ARGS(VTS(TS2, TS1)), "-315619199.5", "1614870367.123456");
+    EXPECT("year", SL_TYPE_BIGINT, 2, ARGS(VDATE(D_2021_01_01, 0)), "2021", "1970");
+    EXPECT("dayofweek", SL_TYPE_BIGINT, 1, ARGS(VDATE(D_2021_01_03)), "0");
+    EXPECT("epoch_ms", SL_TYPE_BIGINT, 1, ARGS(VDATE(D_2021_01_01)), "1609459200000");
+    EXPECT_ERROR("date_part", SL_TYPE_BIGINT, SL_ERR_INVALID_INPUT, ARGS(VSTR("fortnight"), VTS(TS1)));
+}
+
+static void test_date_trunc_diff(void)
+{
+    EXPECT("date_trunc", SL_TYPE_TIMESTAMP, 6,
+           ARGS(VSTR("week", "quarter", "hour", "millisecond", "decade", "month"),
+                VTS(INT64_C(18630) * 86400000000, INT64_C(18992) * 86400000000, TS1, TS1, TS1, TS2)),
+           "2020-12-28 00:00:00", "2021-10-01 00:00:00", "2021-03-04 15:00:00", "2021-03-04 15:06:07.123",
+           "2020-01-01 00:00:00", "1960-01-01 00:00:00");
+    EXPECT("date_trunc", SL_TYPE_TIMESTAMP, 2, ARGS(VSTR("month", "century"), VDATE(D_2021_12_31, D_2021_12_31)),
+           "2021-12-01 00:00:00", "2000-01-01 00:00:00");
+    EXPECT("date_diff", SL_TYPE_BIGINT, 6,
+           ARGS(VSTR("week", "week", "day", "month", "decade", "century"),
+                VDATE(18628, 18630, 18631, 18717, 18261, 11322), VDATE(18634, 18631, 18630, 18628, 18262, 11323)),
+           "0", "0", "-1", "-2", "1", "0");
+    EXPECT("date_diff", SL_TYPE_BIGINT, 3, ARGS(VSTR("hour", "second", "minute"),
+                                                 VTS(1609498740000000, 1609498799900000, 0),
+                                                 VTS(1609498800000000, 1609498800100000, 86400000000)),
+           "1", "1", "1440");
+}
+
+static void test_make_and_format(void)
+{
+    EXPECT("make_date", SL_TYPE_DATE, 1, ARGS(VI64(2021), VI64(2), VI64(28)), "2021-02-28");
+    EXPECT_ERROR("make_date", SL_TYPE_DATE, SL_ERR_RUNTIME, ARGS(VI64(2021), VI64(2), VI64(29)));
+    const arg_spec mts[] = { VI64(2021), VI64(1), VI64(2), { .type = SL_TYPE_DOUBLE, .d = { 3 } },
+                             { .type = SL_TYPE_DOUBLE, .d = { 4 } }, { .type = SL_TYPE_DOUBLE, .d = { 5.5 } } };
+    expect_rows("make_timestamp", mts, 6, SL_TYPE_TIMESTAMP, 1, (const char *[]){ "2021-01-02 03:04:05.5" }, __LINE__);
+    EXPECT("strftime", SL_TYPE_VARCHAR, 3,
+           ARGS(VTS(TS1, TS1, INT64_C(18690) * 86400000000),
+                VSTR("%Y %m %d %H %M %S %f %j %a %A %b %B %y %p %I %%",
+                     "%-m %-d %g %G %V %u %w %U %W %z %Z %c %x %X %-H %-I %-j %-M %-S %n", "%Y/%m/%d %H")),
+           "2021 03 04 15 06 07 123456 063 Thu Thursday Mar March 21 PM 03 %",
+           "3 4 123 2021 09 4 4 09 09 +00  2021-03-04 15:06:07 2021-03-04 15:06:07 15 3 63 6 7 123456000",
+           "2021/03/04 00");
+    EXPECT("strptime", SL_TYPE_TIMESTAMP, 3,
+           ARGS(VSTR("03/04/21 5:06 PM", "2021-03-04T05:06:07.123", "Thursday, March 4 2021"),
+                VSTR("%m/%d/%y %I:%M %p", "%Y-%m-%dT%H:%M:%S.%f", "%A, %B %-d %Y")),
+           "2021-03-04 17:06:00", "2021-03-04 05:06:07.123", "2021-03-04 00:00:00");
+    EXPECT_ERROR("strptime", SL_TYPE_TIMESTAMP, SL_ERR_INVALID_INPUT, ARGS(VSTR("2021-03-04 xyz"), VSTR("%Y-%m-%d")));
+    EXPECT("last_day", SL_TYPE_DATE, 1, ARGS(VDATE(18295)), "2020-02-29");
+    EXPECT("dayname", SL_TYPE_VARCHAR, 1, ARGS(VDATE(D_2021_01_03)), "Sunday");
+    EXPECT("monthname", SL_TYPE_VARCHAR, 1, ARGS(VTS(TS1)), "March");
+
+    sl_error err;
+    sl_status st;
+    const arg_spec age_args[] = { VTS(1614852000000000, INT64_C(18687) * 86400000000),
+                                  VTS(1580472000000000, INT64_C(18658) * 86400000000) };
+    sl_vector *out = run_scalar("age", age_args, 2, 2, NULL, 0, sl_type_make(SL_TYPE_INTERVAL), &st, &err);
+    CHECK(out != NULL);
+    if (out) {
+        sl_interval a = SL_VECTOR_DATA(out, sl_interval)[0], b = SL_VECTOR_DATA(out, sl_interval)[1];
+        CHECK(a.months == 13 && a.days == 3 && a.micros == INT64_C(22) * 3600000000);   /* 1 year 1 mon 3 days 22:00 */
+        CHECK(b.months == 1 && b.days == 1 && b.micros == 0);                               /* 2021-03-01 - 2021-01-31 */
+        sl_vector_unref(out);
+    }
+}
 
 int main(void)
 {
@@ -588,5 +672,8 @@ int main(void)
     CHECK_RUN(test_aggregate_basic);
     CHECK_RUN(test_aggregate_strings);
     CHECK_RUN(test_aggregate_bool_stats);
+    CHECK_RUN(test_date_part);
+    CHECK_RUN(test_date_trunc_diff);
+    CHECK_RUN(test_make_and_format);
     return CHECK_EXIT_CODE();
 }

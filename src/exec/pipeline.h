@@ -1,0 +1,92 @@
+/*
+ * pipeline.h — cutting a physical plan into pipelines and driving them (internal to exec/).
+ *
+ * A pipeline is `source -> op* -> sink` (see operator.h). sl_pipeline_build walks the
+ * physical tree once (DuckDB's model):
+ *   - TABLE_SCAN, TABLE_FUNCTION, VALUES, EMPTY start a pipeline (source only);
+ *   - FILTER, PROJECTION, LIMIT, UNION_ALL and the probe side (children[0]) of HASH_JOIN /
+ *     NESTED_LOOP_JOIN are streaming stages;
+ *   - HASH_AGGREGATE, SORT, TOP_N, WINDOW, SET_OPERATION end the pipelines below them
+ *     (sink) and start the one above (source); the build side (children[1]) of a join
+ *     ends in the join's sink role; RESULT / INSERT / COPY_TO are the final sinks;
+ *   - UNION_ALL: the stages above the union are instantiated once per branch (one
+ *     pipeline per child, sharing the operators' global states).
+ * Pipelines are listed in a valid execution order: every pipeline comes after all the
+ * pipelines it depends on (those whose sink it reads from as its source, and the build
+ * pipelines of the joins it probes). `deps` records those edges for EXPLAIN and for a
+ * future parallel scheduler.
+ *
+ * Stage numbering inside a pipeline instance: 0 = source, 1..op_count = streaming ops,
+ * op_count + 1 = sink. sl_op_context.stage holds the current stage.
+ *
+ * Lifetimes: the plan is borrowed (read-only). The sl_executor owns the pipeline list,
+ * one global state per physical operator (created before the first pipeline runs, freed
+ * by sl_executor_free), and the per-instance local states (freed when the instance ends).
+ */
+#ifndef SL_EXEC_PIPELINE_H
+#define SL_EXEC_PIPELINE_H
+
+#include "exec/operator.h"
+
+/* One physical operator node of the plan with its execution-wide bookkeeping. */
+typedef struct sl_exec_node {
+    const sl_physical_op *plan;
+    const sl_operator_type *type;
+    void *global;
+    bool global_ready;               /* init_global succeeded (free_global due) */
+    uint32_t sink_pipelines;         /* pipelines that end in this operator's sink role */
+    uint32_t sink_pipelines_done;
+    uint32_t stream_instances;       /* pipeline instances using it as a streaming stage */
+    atomic_uint stream_ends;         /* END messages seen in the streaming role */
+    atomic_uint sink_ends;           /* END messages seen in the sink role */
+    bool finalized;
+} sl_exec_node;
+
+typedef struct sl_pipeline {
+    uint32_t id;                     /* position in execution order */
+    uint32_t source;                 /* node index playing the source role */
+    uint32_t op_count;
+    uint32_t *ops;                   /* node indexes of the streaming stages, bottom-up */
+    uint32_t sink;                   /* node index playing the sink role */
+    uint32_t sink_input;             /* which child of the sink this pipeline feeds */
+    uint32_t dep_count;
+    uint32_t *deps;                  /* ids of pipelines that must finish first */
+} sl_pipeline;
+
+struct sl_pipeline_instance {
+    struct sl_executor *executor;
+    const sl_pipeline *pipeline;
+    uint32_t stage_count;            /* op_count + 2 */
+    uint32_t *nodes;                 /* node index per stage */
+    void **locals;                   /* local state per stage (may be NULL) */
+    uint32_t sink_input;
+    bool stop_requested;
+};
+
+typedef struct sl_executor {
+    sl_exec_context *exec;
+    const sl_physical_op *root;
+    uint32_t node_count;
+    size_t node_capacity;
+    sl_exec_node *nodes;
+    uint32_t pipeline_count;
+    size_t pipeline_capacity;
+    sl_pipeline *pipelines;
+} sl_executor;
+
+/* Builds the node table and the pipelines of the plan rooted at `root` (a RESULT, INSERT or
+ * COPY_TO operator) into a zeroed `ex`; no operator state is created. exec may be NULL
+ * (EXPLAIN). On failure ex holds what was built; sl_executor_free releases it. */
+sl_status sl_executor_build(sl_executor *ex, sl_exec_context *exec, const sl_physical_op *root, sl_error *err);
+
+/* Creates every global state, runs the pipelines in order (one instance each for now),
+ * combining and finalizing sinks as their last feeding pipeline ends. */
+sl_status sl_executor_execute(sl_executor *ex, sl_error *err);
+
+/* Frees global states (if created) and the pipeline structures. */
+void sl_executor_free(sl_executor *ex);
+
+/* Index of a plan node in ex->nodes, or UINT32_MAX. */
+uint32_t sl_executor_node_index(const sl_executor *ex, const sl_physical_op *plan);
+
+#endif

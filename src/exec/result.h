@@ -1,0 +1,18 @@
+/*
+ * result.h — the RESULT sink's hand-over to the executor (internal to exec/).
+ *
+ * The RESULT operator (exec/result.c) collects the batches that reach the top of the plan
+ * in its global state; after the query ran, the executor moves them out with
+ * sl_result_take before the global state is freed.
+ */
+#ifndef SL_EXEC_RESULT_H
+#define SL_EXEC_RESULT_H
+
+#include "exec/operator.h"
+
+/* Moves the collected batches (dense, non-empty, in arrival order) out of a RESULT global
+ * state: the caller owns *batches (sl_free) and each batch (sl_batch_free). The global
+ * state is left empty. */
+void sl_result_take(void *global, sl_batch ***batches, size_t *batch_count);
+
+#endif

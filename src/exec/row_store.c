@@ -1,0 +1,149 @@
+/*
+ * row_store.c — dense chunked row storage for sort, top-N and window (see row_store.h).
+ */
+#include "exec/row_store.h"
+
+sl_status sl_row_store_init(sl_row_store *store, const sl_type *types, uint32_t column_count, sl_memory *memory,
+                            const char *owner, sl_error *err)
+{
+    memset(store, 0, sizeof *store);
+    store->column_count = column_count;
+    store->memory = memory;
+    store->owner = owner;
+    store->types = sl_malloc(sizeof *types * (column_count ? column_count : 1));
+    if (!store->types)
+        return sl_error_oom(err);
+    if (column_count)
+        memcpy(store->types, types, sizeof *types * column_count);
+    return SL_OK;
+}
+
+void sl_row_store_free(sl_row_store *store)
+{
+    for (size_t i = 0; i < store->chunk_count; i++)
+        sl_batch_free(store->chunks[i]);
+    sl_free(store->chunks);
+    sl_free(store->types);
+    sl_free(store->stamps);
+    if (store->memory && store->reserved)
+        sl_memory_release(store->memory, store->reserved);
+    memset(store, 0, sizeof *store);
+}
+
+/* Adds an empty chunk, reserving its memory first. */
+static sl_status add_chunk(sl_row_store *store, sl_error *err)
+{
+    int64_t bytes = 64;
+    for (uint32_t c = 0; c < store->column_count; c++)
+        bytes += (int64_t)sl_type_width(store->types[c]) * SL_BATCH_CAPACITY + SL_BATCH_CAPACITY / 8;
+    if (store->memory && !sl_memory_try_reserve(store->memory, bytes))
+        return sl_error_set(err, SL_ERR_OOM,
+                            "%s: out of memory: the input does not fit in memory_limit (%lld bytes) and spilling "
+                            "to disk is not supported for this operator yet; raise memory_limit",
+                            store->owner ? store->owner : "operator", (long long)store->memory->limit);
+    sl_status st = sl_array_reserve((void **)&store->chunks, &store->chunk_capacity, store->chunk_count + 1,
+                                    sizeof *store->chunks, err);
+    sl_batch *chunk = NULL;
+    if (st == SL_OK) {
+        chunk = store->column_count ? sl_batch_new_typed(store->types, store->column_count, SL_BATCH_CAPACITY)
+                                    : sl_batch_new(0);
+        if (!chunk)
+            st = sl_error_oom(err);
+    }
+    if (st != SL_OK) {
+        if (store->memory)
+            sl_memory_release(store->memory, bytes);
+        return st;
+    }
+    store->reserved += bytes;
+    store->chunks[store->chunk_count++] = chunk;
+    return SL_OK;
+}
+
+sl_status sl_row_store_append(sl_row_store *store, const sl_batch *batch, sl_error *err)
+{
+    if (batch->column_count < store->column_count)
+        return sl_error_set(err, SL_ERR_INTERNAL, "%s: batch has %u columns, expected %u",
+                            store->owner ? store->owner : "row store", batch->column_count, store->column_count);
+    if ((uint64_t)store->row_count + batch->count >= UINT32_MAX)
+        return sl_error_set(err, SL_ERR_OOM, "%s: more than %u rows to materialize",
+                            store->owner ? store->owner : "row store", UINT32_MAX - 1);
+    uint32_t done = 0;
+    uint32_t scratch[SL_BATCH_CAPACITY];
+    while (done < batch->count) {
+        if (store->chunk_count == 0 || store->chunks[store->chunk_count - 1]->length == SL_BATCH_CAPACITY)
+            SL_TRY(add_chunk(store, err));
+        sl_batch *chunk = store->chunks[store->chunk_count - 1];
+        uint32_t n = SL_BATCH_CAPACITY - chunk->length;
+        if (n > batch->count - done)
+            n = batch->count - done;
+        for (uint32_t i = 0; i < n; i++)
+            scratch[i] = sl_batch_row(batch, done + i);
+        for (uint32_t c = 0; c < store->column_count; c++)
+            SL_TRY(sl_vector_gather(chunk->columns[c], chunk->length, batch->columns[c], scratch, n, err));
+        chunk->length += n;
+        chunk->count = chunk->length;
+        store->row_count += n;
+        done += n;
+    }
+    return SL_OK;
+}
+
+sl_status sl_row_store_gather(sl_row_store *store, const uint32_t *rows, uint32_t count, uint32_t column,
+                              sl_vector *dst, uint32_t dst_offset, sl_error *err)
+{
+    size_t width = sl_type_width(store->types[column]);
+    bool is_string = store->types[column].id == SL_TYPE_VARCHAR;
+    if (is_string) {
+        size_t cap = store->stamp_capacity;
+        SL_TRY(sl_array_reserve((void **)&store->stamps, &cap, store->chunk_count, sizeof *store->stamps, err));
+        if (cap > store->stamp_capacity)
+            memset(store->stamps + store->stamp_capacity, 0, (cap - store->stamp_capacity) * sizeof *store->stamps);
+        store->stamp_capacity = cap;
+        if (++store->generation == 0) {
+            memset(store->stamps, 0, store->stamp_capacity * sizeof *store->stamps);
+            store->generation = 1;
+        }
+    }
+    uint8_t *out = dst->data;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t chunk_index = rows[i] / SL_BATCH_CAPACITY;
+        uint32_t slot = rows[i] % SL_BATCH_CAPACITY;
+        const sl_vector *src = store->chunks[chunk_index]->columns[column];
+        uint32_t at = dst_offset + i;
+        if (!sl_vector_is_valid(src, slot)) {
+            SL_TRY(sl_vector_set_null(dst, at, err));
+            if (width)
+                memset(out + (size_t)at * width, 0, width);
+            continue;
+        }
+        if (dst->validity)
+            sl_validity_set(dst->validity, at, true);
+        if (width)
+            memcpy(out + (size_t)at * width, (const uint8_t *)src->data + (size_t)slot * width, width);
+        if (is_string && store->stamps[chunk_index] != store->generation) {
+            store->stamps[chunk_index] = store->generation;
+            SL_TRY(sl_vector_share_heaps(dst, src, err));
+        }
+    }
+    return SL_OK;
+}
+
+sl_status sl_row_store_gather_batch(sl_row_store *store, const uint32_t *rows, uint32_t count,
+                                    uint32_t column_count, sl_batch **out, sl_error *err)
+{
+    *out = NULL;
+    sl_batch *b = column_count ? sl_batch_new_typed(store->types, column_count, count ? count : 1) : sl_batch_new(0);
+    if (!b)
+        return sl_error_oom(err);
+    for (uint32_t c = 0; c < column_count; c++) {
+        sl_status st = sl_row_store_gather(store, rows, count, c, b->columns[c], 0, err);
+        if (st != SL_OK) {
+            sl_batch_free(b);
+            return st;
+        }
+    }
+    b->length = b->count = count;
+    *out = b;
+    return SL_OK;
+}

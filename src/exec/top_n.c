@@ -1,0 +1,293 @@
+/*
+ * top_n.c — TOP_N: ORDER BY ... LIMIT n [OFFSET m] without sorting the whole input.
+ *
+ * Sink: batches are appended ([input columns ++ computed keys]) to a row store and every
+ * new row is offered to a bounded max-heap of the best k = n + m rows, ordered by the
+ * sort keys and then by arrival (row id), so the result equals a stable sort followed by
+ * LIMIT. When the store grows past max(4k, 8192) rows, the rows still in the heap are
+ * copied into a fresh store (in arrival order) and the rest is dropped, so memory stays
+ * O(k). Finalize sorts the heap; the source emits rows m .. m+n-1. Cost O(N log k).
+ */
+#include "exec/sort_keys.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+typedef struct sl_top_n_global {
+    pthread_mutex_t lock;
+    sl_row_store store;
+    sl_sort_keys keys;
+    uint32_t key_count;
+    uint32_t *key_columns;
+    bool *descending;
+    bool *nulls_first;
+    uint64_t k;                  /* limit + offset */
+    uint32_t *heap;              /* row ids, max-heap */
+    uint32_t heap_count;
+    bool ready;
+} sl_top_n_global;
+
+typedef struct sl_top_n_local {
+    sl_key_input keys;
+    uint32_t *key_columns;
+} sl_top_n_local;
+
+/* Sort order, ties broken by arrival. */
+static int topn_compare(const sl_top_n_global *g, uint32_t a, uint32_t b)
+{
+    int c = sl_sort_keys_compare(&g->keys, a, b);
+    if (c != 0)
+        return c;
+    return a < b ? -1 : a > b;
+}
+
+static void heap_sift_down(sl_top_n_global *g, uint32_t i)
+{
+    uint32_t n = g->heap_count;
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && topn_compare(g, g->heap[l], g->heap[m]) > 0)
+            m = l;
+        if (r < n && topn_compare(g, g->heap[r], g->heap[m]) > 0)
+            m = r;
+        if (m == i)
+            return;
+        uint32_t t = g->heap[i];
+        g->heap[i] = g->heap[m];
+        g->heap[m] = t;
+        i = m;
+    }
+}
+
+static void heap_sift_up(sl_top_n_global *g, uint32_t i)
+{
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (topn_compare(g, g->heap[i], g->heap[p]) <= 0)
+            return;
+        uint32_t t = g->heap[i];
+        g->heap[i] = g->heap[p];
+        g->heap[p] = t;
+        i = p;
+    }
+}
+
+static int compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void topn_free_global(const sl_physical_op *plan, void *global)
+{
+    sl_top_n_global *g = global;
+    if (!g)
+        return;
+    pthread_mutex_destroy(&g->lock);
+    sl_row_store_free(&g->store);
+    sl_sort_keys_free(&g->keys);
+    sl_free(g->key_columns);
+    sl_free(g->descending);
+    sl_free(g->nulls_first);
+    sl_free(g->heap);
+    sl_free(g);
+}
+
+static sl_status topn_init_global(const sl_physical_op *plan, sl_exec_context *exec, void **global, sl_error *err)
+{
+    if (plan->limit < 0 || plan->offset < 0)
+        return sl_error_set(err, SL_ERR_INTERNAL, "TOP_N needs a non-negative limit and offset");
+    sl_top_n_global *g = sl_calloc(1, sizeof *g);
+    if (!g)
+        return sl_error_oom(err);
+    pthread_mutex_init(&g->lock, NULL);
+    uint32_t n = plan->order_count, cols = plan->column_count;
+    g->k = (uint64_t)plan->limit + (uint64_t)plan->offset;
+    g->key_count = n;
+    sl_expr **exprs = sl_calloc(n + 1, sizeof *exprs);
+    sl_type *types = sl_calloc(cols + n + 1, sizeof *types);
+    g->key_columns = sl_calloc(n + 1, sizeof *g->key_columns);
+    g->descending = sl_calloc(n + 1, sizeof *g->descending);
+    g->nulls_first = sl_calloc(n + 1, sizeof *g->nulls_first);
+    sl_status st = exprs && types && g->key_columns && g->descending && g->nulls_first ? SL_OK : sl_error_oom(err);
+    sl_key_input layout;
+    memset(&layout, 0, sizeof layout);
+    if (st == SL_OK && g->k >= UINT32_MAX / 4)
+        st = sl_error_set(err, SL_ERR_INTERNAL, "TOP_N limit %llu too large; plan a SORT instead", (unsigned long long)g->k);
+    if (st == SL_OK) {
+        for (uint32_t i = 0; i < n; i++) {
+            exprs[i] = plan->orders[i].expr;
+            g->descending[i] = plan->orders[i].descending;
+            g->nulls_first[i] = plan->orders[i].nulls_first;
+        }
+        memcpy(types, plan->types, sizeof *types * cols);
+        st = sl_key_input_init(&layout, cols, exprs, n, NULL, g->key_columns, types + cols, err);
+    }
+    if (st == SL_OK)
+        st = sl_row_store_init(&g->store, types, cols + layout.extra_count, exec ? exec->memory : NULL,
+                               "ORDER BY ... LIMIT", err);
+    if (st == SL_OK)
+        st = sl_sort_keys_init(&g->keys, &g->store, g->key_columns, g->descending, g->nulls_first, n, err);
+    if (st == SL_OK) {
+        g->heap = sl_malloc(sizeof *g->heap * (g->k + 1));
+        if (!g->heap)
+            st = sl_error_oom(err);
+    }
+    sl_key_input_free(&layout);
+    sl_free(exprs);
+    sl_free(types);
+    if (st != SL_OK) {
+        topn_free_global(plan, g);
+        return st;
+    }
+    *global = g;
+    return SL_OK;
+}
+
+static void topn_free_local(const sl_physical_op *plan, void *local)
+{
+    sl_top_n_local *l = local;
+    sl_key_input_free(&l->keys);
+    sl_free(l->key_columns);
+    sl_free(l);
+}
+
+static sl_status topn_init_local(const sl_physical_op *plan, void *global, sl_exec_context *exec, void **local,
+                                 sl_error *err)
+{
+    sl_top_n_local *l = sl_calloc(1, sizeof *l);
+    if (!l)
+        return sl_error_oom(err);
+    sl_expr **exprs = sl_calloc(plan->order_count + 1, sizeof *exprs);
+    l->key_columns = sl_calloc(plan->order_count + 1, sizeof *l->key_columns);
+    sl_status st = exprs && l->key_columns ? SL_OK : sl_error_oom(err);
+    if (st == SL_OK) {
+        for (uint32_t i = 0; i < plan->order_count; i++)
+            exprs[i] = plan->orders[i].expr;
+        st = sl_key_input_init(&l->keys, plan->column_count, exprs, plan->order_count, &exec->eval, l->key_columns,
+                               NULL, err);
+    }
+    sl_free(exprs);
+    if (st != SL_OK) {
+        topn_free_local(plan, l);
+        return st;
+    }
+    *local = l;
+    return SL_OK;
+}
+
+/* Keeps only the heap's rows: copies them, in arrival order, into a fresh store. */
+static sl_status topn_compact(sl_top_n_global *g, sl_error *err)
+{
+    qsort(g->heap, g->heap_count, sizeof *g->heap, compare_u32);
+    sl_row_store fresh;
+    SL_TRY(sl_row_store_init(&fresh, g->store.types, g->store.column_count, g->store.memory, g->store.owner, err));
+    sl_status st = SL_OK;
+    for (uint32_t at = 0; at < g->heap_count && st == SL_OK; at += SL_BATCH_CAPACITY) {
+        uint32_t n = g->heap_count - at < SL_BATCH_CAPACITY ? g->heap_count - at : SL_BATCH_CAPACITY;
+        sl_batch *b = NULL;
+        st = sl_row_store_gather_batch(&g->store, g->heap + at, n, g->store.column_count, &b, err);
+        if (st == SL_OK) {
+            st = sl_row_store_append(&fresh, b, err);
+            sl_batch_free(b);
+        }
+    }
+    sl_sort_keys keys;
+    memset(&keys, 0, sizeof keys);
+    if (st == SL_OK)
+        st = sl_sort_keys_init(&keys, &fresh, g->key_columns, g->descending, g->nulls_first, g->key_count, err);
+    if (st == SL_OK)
+        st = sl_sort_keys_update(&keys, &fresh, err);
+    if (st != SL_OK) {
+        sl_sort_keys_free(&keys);
+        sl_row_store_free(&fresh);
+        return st;
+    }
+    sl_row_store_free(&g->store);
+    sl_sort_keys_free(&g->keys);
+    g->store = fresh;
+    g->keys = keys;
+    for (uint32_t i = 0; i < g->heap_count; i++)
+        g->heap[i] = i;
+    for (uint32_t i = g->heap_count / 2; i-- > 0;)
+        heap_sift_down(g, i);
+    return SL_OK;
+}
+
+static sl_status topn_add(sl_top_n_global *g, const sl_batch *batch, sl_error *err)
+{
+    uint32_t first = g->store.row_count;
+    SL_TRY(sl_row_store_append(&g->store, batch, err));
+    SL_TRY(sl_sort_keys_update(&g->keys, &g->store, err));
+    for (uint32_t r = first; r < g->store.row_count; r++) {
+        if (g->heap_count < g->k) {
+            g->heap[g->heap_count++] = r;
+            heap_sift_up(g, g->heap_count - 1);
+        } else if (topn_compare(g, r, g->heap[0]) < 0) {
+            g->heap[0] = r;
+            heap_sift_down(g, 0);
+        }
+    }
+    uint64_t threshold = 4 * g->k > 8192 ? 4 * g->k : 8192;
+    if (g->store.row_count > threshold)
+        SL_TRY(topn_compact(g, err));
+    return SL_OK;
+}
+
+static sl_status topn_sink(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
+                           const sl_msg *msg, sl_error *err)
+{
+    sl_top_n_global *g = global;
+    if (msg->kind != SL_MSG_DATA || msg->batch->count == 0 || g->k == 0)
+        return SL_OK;
+    sl_top_n_local *l = local;
+    sl_batch *extended = NULL;
+    SL_TRY(sl_key_input_extend(&l->keys, msg->batch, &extended, err));
+    pthread_mutex_lock(&g->lock);
+    sl_status st = topn_add(g, extended ? extended : msg->batch, err);
+    pthread_mutex_unlock(&g->lock);
+    if (extended)
+        sl_batch_free(extended);
+    return st;
+}
+
+static sl_status topn_finalize(sl_exec_context *exec, const sl_physical_op *plan, void *global, sl_error *err)
+{
+    sl_top_n_global *g = global;
+    qsort(g->heap, g->heap_count, sizeof *g->heap, compare_u32);   /* arrival order, then stable sort */
+    SL_TRY(sl_sort_keys_sort(&g->keys, g->heap, g->heap_count, err));
+    g->ready = true;
+    return SL_OK;
+}
+
+static sl_status topn_source(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
+                             sl_error *err)
+{
+    sl_top_n_global *g = global;
+    if (!g->ready)
+        return sl_error_set(err, SL_ERR_INTERNAL, "TOP_N: source ran before finalize");
+    for (uint64_t at = (uint64_t)plan->offset; at < g->heap_count; at += SL_BATCH_CAPACITY) {
+        if (sl_pipeline_stop_requested(ctx))
+            return SL_OK;
+        if (sl_exec_interrupted(ctx->exec))
+            return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
+        uint32_t n = g->heap_count - at < SL_BATCH_CAPACITY ? (uint32_t)(g->heap_count - at) : SL_BATCH_CAPACITY;
+        sl_batch *b = NULL;
+        SL_TRY(sl_row_store_gather_batch(&g->store, g->heap + at, n, plan->column_count, &b, err));
+        sl_status st = sl_emit_batch(ctx, b, err);
+        sl_batch_free(b);
+        SL_TRY(st);
+    }
+    return SL_OK;
+}
+
+const sl_operator_type sl_top_n_operator = {
+    .name = "TOP_N",
+    .init_global = topn_init_global,
+    .free_global = topn_free_global,
+    .init_local = topn_init_local,
+    .free_local = topn_free_local,
+    .source = topn_source,
+    .sink = topn_sink,
+    .finalize = topn_finalize,
+};

@@ -1,0 +1,123 @@
+/*
+ * column_pruning.c — projection pushdown into scans.
+ *
+ * Bindings are unique in the whole plan, so one pass collects every column binding that
+ * is referenced anywhere (expressions of every operator, the root's output, every column
+ * of a DISTINCT or set-operation input, whose rows compare whole), and a second pass
+ * shrinks each SCAN's scan_columns to the referenced table columns (in table order). A
+ * scan nobody reads a column of (count(*)) keeps its first column so batches still carry
+ * row counts. Projections and aggregates are not pruned (their bindings are positions).
+ */
+#include "plan/optimizer.h"
+
+#include "catalog/catalog.h"
+
+typedef struct binding_set {
+    sl_column_binding *items;
+    size_t count, capacity;
+} binding_set;
+
+static bool set_has(const binding_set *s, sl_column_binding b)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->items[i].table_index == b.table_index && s->items[i].column_index == b.column_index)
+            return true;
+    return false;
+}
+
+static sl_status set_add(binding_set *s, sl_column_binding b, sl_error *err)
+{
+    if (set_has(s, b))
+        return SL_OK;
+    SL_TRY(sl_array_reserve((void **)&s->items, &s->capacity, s->count + 1, sizeof b, err));
+    s->items[s->count++] = b;
+    return SL_OK;
+}
+
+static sl_status add_expr(binding_set *s, const sl_expr *e, sl_error *err)
+{
+    if (!e)
+        return SL_OK;
+    if (e->kind == SL_EXPR_COLUMN && e->depth == 0)
+        return set_add(s, e->binding, err);
+    for (uint32_t i = 0; i < e->arg_count; i++)
+        SL_TRY(add_expr(s, e->args[i], err));
+    SL_TRY(add_expr(s, e->filter, err));
+    for (uint32_t i = 0; i < e->order_count; i++)
+        SL_TRY(add_expr(s, e->order_by[i], err));
+    if (e->window) {
+        for (uint32_t i = 0; i < e->window->partition_count; i++)
+            SL_TRY(add_expr(s, e->window->partitions[i], err));
+        for (uint32_t i = 0; i < e->window->order_count; i++)
+            SL_TRY(add_expr(s, e->window->orders[i].expr, err));
+        SL_TRY(add_expr(s, e->window->start_offset, err));
+        SL_TRY(add_expr(s, e->window->end_offset, err));
+    }
+    return SL_OK;
+}
+
+static sl_status add_all_columns(binding_set *s, const sl_logical_op *op, sl_error *err)
+{
+    for (uint32_t i = 0; i < op->column_count; i++)
+        SL_TRY(set_add(s, op->columns[i], err));
+    return SL_OK;
+}
+
+static sl_status collect(binding_set *s, const sl_logical_op *op, sl_error *err)
+{
+    for (uint32_t i = 0; i < op->predicate_count; i++)
+        SL_TRY(add_expr(s, op->predicates[i], err));
+    for (uint32_t i = 0; i < op->expr_count; i++)
+        SL_TRY(add_expr(s, op->exprs[i], err));
+    for (uint32_t i = 0; i < op->aggregate_count; i++)
+        SL_TRY(add_expr(s, op->aggregates[i], err));
+    for (uint32_t i = 0; i < op->order_count; i++)
+        SL_TRY(add_expr(s, op->orders[i].expr, err));
+    if (op->kind == SL_LOP_VALUES)
+        for (uint32_t i = 0; i < op->row_count * op->value_width; i++)
+            SL_TRY(add_expr(s, op->values[i], err));
+    SL_TRY(add_expr(s, op->condition, err));
+    if (op->kind == SL_LOP_SETOP || op->kind == SL_LOP_DISTINCT)
+        for (uint32_t i = 0; i < op->child_count; i++)
+            SL_TRY(add_all_columns(s, op->children[i], err));
+    for (uint32_t i = 0; i < op->child_count; i++)
+        SL_TRY(collect(s, op->children[i], err));
+    return SL_OK;
+}
+
+static sl_status prune(sl_plan_context *ctx, const binding_set *s, sl_logical_op *op, sl_error *err)
+{
+    for (uint32_t i = 0; i < op->child_count; i++)
+        SL_TRY(prune(ctx, s, op->children[i], err));
+    if (op->kind != SL_LOP_SCAN || !op->table)
+        return SL_OK;
+    const sl_table *t = op->table;
+    uint32_t *ids = sl_arena_alloc(ctx->arena, sizeof(uint32_t) * (t->column_count + 1));
+    if (!ids)
+        return sl_error_oom(err);
+    uint32_t n = 0;
+    for (uint32_t c = 0; c < t->column_count; c++) {
+        sl_column_binding b = { op->table_index, c };
+        if (set_has(s, b))
+            ids[n++] = c;
+    }
+    if (n == 0 && t->column_count > 0)
+        ids[n++] = 0;
+    op->scan_columns = ids;
+    op->scan_column_count = n;
+    return SL_OK;
+}
+
+sl_status sl_optimize_column_pruning(sl_plan_context *ctx, sl_logical_op *root, sl_error *err)
+{
+    binding_set s = { 0 };
+    sl_status st = add_all_columns(&s, root, err);
+    if (st == SL_OK)
+        st = collect(&s, root, err);
+    if (st == SL_OK)
+        st = prune(ctx, &s, root, err);
+    if (st == SL_OK)
+        st = sl_logical_refresh(ctx, root, err);
+    sl_free(s.items);
+    return st;
+}
