@@ -10,6 +10,10 @@
  *   regexp_extract(s, pattern[, group = 0]) -> VARCHAR; the group of the first match, ''
  *                          when nothing matches (DuckDB)
  *
+ *   glob(s, pattern)        -> BOOLEAN (the GLOB operator): '*' any run, '?' one character,
+ *                          '[abc]' / '[a-z]' / '[!abc]' classes; matches the whole string,
+ *                          case-sensitive (translated to an anchored PCRE2 pattern)
+ *
  * Options (DuckDB letters): i case-insensitive, c case-sensitive, s '.' matches newline,
  * m/n/p multi-line ('^'/'$' at line breaks), x extended syntax, l literal pattern,
  * g global (regexp_replace only; accepted and ignored elsewhere).
@@ -106,6 +110,67 @@ static int options_arg(const sl_expr *call)
     return call->arg_count > 2 ? 2 : -1;
 }
 
+/* Translates a GLOB pattern into an (unanchored) PCRE2 pattern appended to out. */
+static sl_status glob_to_regex(const char *g, uint32_t n, sl_strbuf *out, sl_error *err)
+{
+    out->length = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        char c = g[k];
+        if (c == '*') {
+            SL_TRY(sl_strbuf_append(out, ".*", 2, err));
+        } else if (c == '?') {
+            SL_TRY(sl_strbuf_append(out, ".", 1, err));
+        } else if (c == '[') {
+            /* find the closing bracket; a ']' right after '[' or '[!' is literal */
+            uint32_t j = k + 1;
+            if (j < n && (g[j] == '!' || g[j] == '^'))
+                j++;
+            if (j < n && g[j] == ']')
+                j++;
+            while (j < n && g[j] != ']')
+                j++;
+            if (j >= n) {   /* no closing bracket: a literal '[' */
+                SL_TRY(sl_strbuf_append(out, "\\[", 2, err));
+                continue;
+            }
+            SL_TRY(sl_strbuf_append(out, "[", 1, err));
+            uint32_t q = k + 1;
+            if (g[q] == '!' || g[q] == '^') {
+                SL_TRY(sl_strbuf_append(out, "^", 1, err));
+                q++;
+            }
+            for (; q < j; q++) {
+                if (g[q] == '\\' || g[q] == '[' || g[q] == ']' || g[q] == '^')
+                    SL_TRY(sl_strbuf_append(out, "\\", 1, err));
+                SL_TRY(sl_strbuf_append(out, &g[q], 1, err));
+            }
+            SL_TRY(sl_strbuf_append(out, "]", 1, err));
+            k = j;
+        } else {
+            if (strchr("\\^$.|?*+()[]{}", c) && c != '\0')
+                SL_TRY(sl_strbuf_append(out, "\\", 1, err));
+            SL_TRY(sl_strbuf_append(out, &c, 1, err));
+        }
+    }
+    return SL_OK;
+}
+
+static bool is_glob(const sl_expr *call) { return strcmp(call_name(call), "glob") == 0; }
+
+/* Compiles pattern text for `call`: GLOB patterns are translated first. */
+static sl_status compile_for_call(const sl_expr *call, pcre2_general_context *gctx, const char *pattern, uint32_t n,
+                                  const char *opts, uint32_t opts_len, regex_compiled *out, sl_error *err)
+{
+    if (!is_glob(call))
+        return regex_compile(gctx, pattern, n, opts, opts_len, call_name(call), call->position, out, err);
+    sl_strbuf re = { 0 };
+    sl_status st = glob_to_regex(pattern, n, &re, err);
+    if (st == SL_OK)
+        st = regex_compile(gctx, re.data ? re.data : "", (uint32_t)re.length, "s", 1, "glob", call->position, out, err);
+    sl_strbuf_free(&re);
+    return st;
+}
+
 /* Bind hook: compiles a constant pattern (with constant options) into call->bind_data. */
 sl_status sl_regexp_bind(sl_arena *arena, sl_expr *call, sl_error *err)
 {
@@ -123,9 +188,8 @@ sl_status sl_regexp_bind(sl_arena *arena, sl_expr *call, sl_error *err)
     pcre2_general_context *gctx = pcre2_general_context_create(arena_pcre_malloc, arena_pcre_free, arena);
     if (!compiled || !gctx)
         return sl_error_oom(err);
-    SL_TRY(regex_compile(gctx, pattern->value.v.str.data, pattern->value.v.str.length,
-                         opts ? opts->value.v.str.data : "", opts ? opts->value.v.str.length : 0, call_name(call),
-                         call->position, compiled, err));
+    SL_TRY(compile_for_call(call, gctx, pattern->value.v.str.data, pattern->value.v.str.length,
+                            opts ? opts->value.v.str.data : "", opts ? opts->value.v.str.length : 0, compiled, err));
     call->bind_data = compiled;
     return SL_OK;
 }
@@ -192,8 +256,7 @@ static sl_status regex_for_row(regex_run *run, uint32_t row, const regex_compile
             run->dynamic_key[p->length] = '\0';
             memcpy(run->dynamic_key + p->length + 1, od, ol);
             run->dynamic_key_length = key_length;
-            SL_TRY(regex_compile(run->gctx, pd, p->length, od, ol, call_name(run->call), run->call->position,
-                                 &run->dynamic, err));
+            SL_TRY(compile_for_call(run->call, run->gctx, pd, p->length, od, ol, &run->dynamic, err));
         }
         re = &run->dynamic;
     }
@@ -286,6 +349,13 @@ static sl_status append_replacement(sl_strbuf *buf, const char *s, const PCRE2_S
         }
     }
     return sl_strbuf_append(buf, r + lit, rn - lit, err);
+}
+
+/* glob(s, pattern): the GLOB operator, a full match of the translated pattern. */
+sl_status sl_glob_kernel(const sl_expr *call, sl_vector **args, const uint32_t *sel, uint32_t count, sl_vector *out,
+                         sl_error *err)
+{
+    return regexp_match_common(call, args, sel, count, out, PCRE2_ANCHORED | PCRE2_ENDANCHORED, err);
 }
 
 sl_status sl_regexp_replace_kernel(const sl_expr *call, sl_vector **args, const uint32_t *sel, uint32_t count,

@@ -857,6 +857,8 @@ const sl_overload sl_string_overloads[] = {
       .function = FN("regexp_full_match", sl_regexp_full_match_kernel), .bind = sl_regexp_bind },
     { .name = "regexp_full_match", .arg_count = 3, .args = { V, V, V }, .result = B,
       .function = FN("regexp_full_match", sl_regexp_full_match_kernel), .bind = sl_regexp_bind },
+    { .name = "glob", .arg_count = 2, .args = { V, V }, .result = B, .function = FN("glob", sl_glob_kernel),
+      .bind = sl_regexp_bind },
     { .name = "regexp_replace", .arg_count = 3, .args = { V, V, V }, .result = V,
       .function = FN("regexp_replace", sl_regexp_replace_kernel), .bind = sl_regexp_bind },
     { .name = "regexp_replace", .arg_count = 4, .args = { V, V, V, V }, .result = V,

@@ -51,6 +51,8 @@ sl_status sl_regexp_replace_kernel(const sl_expr *call, sl_vector **args, const 
                                    sl_vector *out, sl_error *err);
 sl_status sl_regexp_extract_kernel(const sl_expr *call, sl_vector **args, const uint32_t *sel, uint32_t count,
                                    sl_vector *out, sl_error *err);
+sl_status sl_glob_kernel(const sl_expr *call, sl_vector **args, const uint32_t *sel, uint32_t count, sl_vector *out,
+                         sl_error *err);
 
 #endif
 
@@ -229,5 +231,7 @@ sl_status sl_regexp_replace_kernel(const sl_expr *call, sl_vector **args, const 
                                    sl_vector *out, sl_error *err);
 sl_status sl_regexp_extract_kernel(const sl_expr *call, sl_vector **args, const uint32_t *sel, uint32_t count,
                                    sl_vector *out, sl_error *err);
+sl_status sl_glob_kernel(const sl_expr *call, sl_vector **args, const uint32_t *sel, uint32_t count, sl_vector *out,
+                         sl_error *err);
 
 #endif

@@ -102,6 +102,9 @@ char *sl_bind_strdup(sl_binder *b, const char *s);
 /* Binds a whole query (WITH, set operations, ORDER BY, LIMIT) at a fresh level. */
 sl_status sl_bind_query(sl_binder *b, const sl_ast_query *q, sl_logical_op **out, sl_error *err);
 /* Binds `q` in a new binder with the given parent (subqueries, derived tables). */
+/* Binds a bare VALUES query of INSERT with every value cast to targets[column]. */
+sl_status sl_bind_insert_values(sl_binder *b, const sl_ast_query *q, const sl_type *targets, sl_logical_op **out,
+                                sl_error *err);
 sl_status sl_bind_subquery(sl_binder *b, sl_binder *parent, const sl_ast_query *q, const sl_bind_cte *ctes,
                            int nesting, const char *sql, sl_logical_op **out, sl_error *err);
 /* Wraps plan in a PROJECT that casts its columns to `types` (no-op when equal). */

@@ -251,7 +251,11 @@ static sl_status bind_result_modifiers(sl_binder *b, const sl_ast_query *q, sl_l
 
 /* ---------------------------------------------------------------- VALUES */
 
-static sl_status bind_values(sl_binder *b, const sl_ast_query *q, sl_logical_op **out, sl_error *err)
+/* Binds VALUES rows. With `targets` (INSERT ... VALUES), each value is cast straight to
+ * its target column's type, as PostgreSQL does, instead of unifying the rows first (so
+ * VALUES ('12'), (3.7) fills an INTEGER column). */
+static sl_status bind_values_as(sl_binder *b, const sl_ast_query *q, const sl_type *targets, sl_logical_op **out,
+                                sl_error *err)
 {
     uint32_t rows = q->values.row_count, width = q->values.column_count;
     sl_logical_op *v = sl_bind_new_op(b, SL_LOP_VALUES, 0, err);
@@ -270,7 +274,12 @@ static sl_status bind_values(sl_binder *b, const sl_ast_query *q, sl_logical_op 
     for (uint32_t c = 0; c < width; c++) {
         for (uint32_t r = 0; r < rows; r++)
             column[r] = v->values[(size_t)r * width + c];
-        SL_TRY(sl_bind_unify(b, column, rows, "VALUES", q->position, NULL, err));
+        if (targets) {
+            for (uint32_t r = 0; r < rows; r++)
+                SL_TRY(sl_cast_bind(b->arena, column[r], targets[c], false, &column[r], err));
+        } else {
+            SL_TRY(sl_bind_unify(b, column, rows, "VALUES", q->position, NULL, err));
+        }
         for (uint32_t r = 0; r < rows; r++)
             v->values[(size_t)r * width + c] = column[r];
     }
@@ -278,6 +287,17 @@ static sl_status bind_values(sl_binder *b, const sl_ast_query *q, sl_logical_op 
     SL_TRY(sl_logical_columns(b->ctx, v, err));
     *out = v;
     return SL_OK;
+}
+
+static sl_status bind_values(sl_binder *b, const sl_ast_query *q, sl_logical_op **out, sl_error *err)
+{
+    return bind_values_as(b, q, NULL, out, err);
+}
+
+sl_status sl_bind_insert_values(sl_binder *b, const sl_ast_query *q, const sl_type *targets, sl_logical_op **out,
+                                sl_error *err)
+{
+    return bind_values_as(b, q, targets, out, err);
 }
 
 /* ---------------------------------------------------------------- set operations */

@@ -386,7 +386,41 @@ static sl_status bind_insert(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_sta
             return err ? err->code : SL_ERR_OOM;
         SL_TRY(sl_logical_columns(b->ctx, src, err));
     } else {
-        SL_TRY(sl_bind_subquery(b, NULL, stmt->insert.query, NULL, 0, b->sql, &src, err));
+        const sl_ast_query *q = stmt->insert.query;
+        const sl_type *targets = NULL;
+        if (q->kind == SL_AST_QUERY_VALUES && !q->cte_count && !q->order_count && !q->limit && !q->offset &&
+            !stmt->insert.by_name && q->values.row_count > 0) {
+            /* INSERT ... VALUES: cast each value to its column's type directly */
+            uint32_t width = q->values.column_count;
+            sl_type *t = sl_arena_alloc(b->arena, sizeof(sl_type) * (width ? width : 1));
+            if (!t)
+                return oom(err);
+            bool known = true;
+            for (uint32_t c = 0; c < width && known; c++) {
+                if (stmt->insert.column_count > 0) {
+                    known = false;
+                    for (uint32_t i = 0; i < tc && c < stmt->insert.column_count; i++) {
+                        if (strcasecmp(table->columns[i].name, stmt->insert.columns[c].name) == 0) {
+                            t[c] = table->columns[i].type;
+                            known = true;
+                        }
+                    }
+                } else if (c < tc) {
+                    t[c] = table->columns[c].type;
+                } else {
+                    known = false;
+                }
+            }
+            if (known)
+                targets = t;
+        }
+        if (targets) {
+            sl_binder values_binder;
+            sl_binder_init(&values_binder, b->ctx, b->catalog, b->sql, b->options, NULL, NULL, 0);
+            SL_TRY(sl_bind_insert_values(&values_binder, q, targets, &src, err));
+        } else {
+            SL_TRY(sl_bind_subquery(b, NULL, q, NULL, 0, b->sql, &src, err));
+        }
         uint32_t given = src->column_count;
         if (stmt->insert.by_name) {
             for (uint32_t c = 0; c < given; c++) {

@@ -610,18 +610,20 @@ static sl_ast_expr *parse_substring(sl_parser *p)
     return call;
 }
 
-/* POSITION(a IN b) -> position(a, b). */
+/* POSITION(needle IN haystack) -> strpos(haystack, needle). */
 static sl_ast_expr *parse_position(sl_parser *p)
 {
     sl_token kw = sl_parser_advance(p);
     sl_parser_advance(p);   /* ( */
-    sl_ast_expr *call = new_call(p, "position", kw.position);
+    sl_ast_expr *call = new_call(p, "strpos", kw.position);
     uint32_t capacity = 0;
-    if (!call || !add_arg(p, call, sl_parser_expr_above_in(p), &capacity))
+    sl_ast_expr *needle = sl_parser_expr_above_in(p);
+    if (!call || !needle)
         return NULL;
-    if (!sl_parser_accept(p, SL_TOKEN_COMMA) && !sl_parser_expect_keyword(p, "in"))
+    if (!sl_parser_expect_keyword(p, "in"))
         return NULL;
-    if (!add_arg(p, call, sl_parser_expr(p), &capacity) || !sl_parser_expect(p, SL_TOKEN_RPAREN))
+    if (!add_arg(p, call, sl_parser_expr(p), &capacity) || !add_arg(p, call, needle, &capacity) ||
+        !sl_parser_expect(p, SL_TOKEN_RPAREN))
         return NULL;
     return call;
 }

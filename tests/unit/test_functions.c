@@ -362,6 +362,9 @@ static void test_regexp(void)
            "bbb", "-a-b-c-");
     EXPECT("regexp_extract", SL_TYPE_VARCHAR, 2, ARGS(VSTR("abc123", "abc"), VSTR("[0-9]+", "x")), "123", "");
     EXPECT("regexp_extract", SL_TYPE_VARCHAR, 1, ARGS(VSTR("abc123"), VSTR("([a-z]+)([0-9]+)"), VI64(2)), "123");
+    EXPECT("glob", SL_TYPE_BOOLEAN, 7,
+           ARGS(VSTR("abc", "abc", "a.c", "abc", "a]c", "ABC", "x[y"), VSTR("a*", "?b?", "a.c", "a[!b]c", "a[]]c", "a*", "x[y")),
+           "true", "true", "true", "false", "true", "false", "true");
     EXPECT_ERROR("regexp_matches", SL_TYPE_BOOLEAN, SL_ERR_INVALID_INPUT, ARGS(VSTR("abc"), VSTR("(")));
     EXPECT_ERROR("regexp_extract", SL_TYPE_VARCHAR, SL_ERR_INVALID_INPUT, ARGS(VSTR("abc"), VSTR("(a)"), VI64(3)));
 }

@@ -165,7 +165,7 @@ static void test_expressions(void)
     expect_tree("SELECT EXTRACT(year FROM d), SUBSTRING(s FROM 1 FOR 3), substring(s, 2), SUBSTRING(s FOR 2), "
                 "POSITION('a' IN s), TRIM(BOTH 'x' FROM s), TRIM(LEADING FROM s), trim(TRAILING 'y' FROM s), trim(s)",
                 "(select (items (call extract 'year' d) (call substring s 1 3) (call substring s 2) "
-                "(call substring s 1 2) (call position 'a' s) (call trim s 'x') (call ltrim s) (call rtrim s 'y') "
+                "(call substring s 1 2) (call strpos s 'a') (call trim s 'x') (call ltrim s) (call rtrim s 'y') "
                 "(call trim s)))");
     expect_tree("SELECT COALESCE(a, b), NULLIF(a, 1), current_date, current_timestamp, now(), left(s, 2)",
                 "(select (items (call coalesce a b) (call nullif a 1) (call current_date) (call current_timestamp) "

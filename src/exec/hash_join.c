@@ -1,0 +1,403 @@
+/*
+ * hash_join.c — HASH_JOIN: equi-join of children[0] (probe, streaming) with children[1]
+ * (build, materialized), every join type of physical.h.
+ *
+ * Build (sink role, pipeline of children[1]): each batch is appended to a row store (the
+ * build columns), its keys (plan->build_keys) are hashed once and looked up in a
+ * sl_hash_table of *distinct* keys whose payload is the head of a chain of build rows
+ * with that key (`next` links the rows, newest first). A build row with NULL in a key
+ * compared with `=` (key_null_equal[i] false) can never match: it goes on a separate
+ * chain, used only by MARK joins with a residual condition (where it makes a mark NULL)
+ * and by RIGHT/FULL joins (emitted as unmatched).
+ *
+ * Probe (streaming role, pipeline of children[0]): per batch, the probe keys are
+ * evaluated and hashed once, every row finds its key's chain in one vectorized lookup,
+ * and the chains' rows become candidate pairs for join_pairs.c (residual condition over
+ * [probe ++ build], per-type output in batches of <= SL_BATCH_CAPACITY rows). SEMI, ANTI
+ * and MARK joins without a residual condition never build pairs: the lookup settles them.
+ * MARK follows the three-valued IN semantics agreed with the planner (plan/README.md):
+ * TRUE if some build row matches; else NULL if the probe key is NULL and the build side
+ * is non-empty, or some build key is NULL; else FALSE. With a residual condition, pairs
+ * whose keys compare as NULL are evaluated too and can only make the mark NULL. (For
+ * multi-column keys, a NULL in any probe key column is treated as "unknown against every
+ * build row"; the planner only emits MARK joins with one key.)
+ * RIGHT/FULL: matched build rows are flagged; the last probe END emits the others with
+ * NULL probe columns before END is forwarded.
+ *
+ * Memory: the row store, the hash table and the chain/flag arrays reserve against
+ * exec->memory; a refused reservation fails with SL_ERR_OOM (spilling comes later: the
+ * hash table is already partitioned by hash radix bits).
+ */
+#include <pthread.h>
+
+#include "exec/hash_table.h"
+#include "exec/join_pairs.h"
+
+#define HASH_JOIN_NAME "HASH_JOIN"
+
+typedef struct sl_hash_join_global {
+    pthread_mutex_t lock;              /* serializes build sinks */
+    sl_row_store rows;                 /* build rows: children[1]'s columns */
+    sl_hash_table table;               /* distinct build keys -> uint32 chain head (row + 1) */
+    uint32_t *next;                    /* per build row: next row of its chain (+1), 0 = end */
+    uint8_t *matched;                  /* per build row (RIGHT/FULL only) */
+    size_t row_capacity;               /* of next / matched */
+    uint32_t null_head;                /* chain of rows with a NULL `=` key (+1) */
+    bool has_null_key;
+    sl_memory *memory;
+    int64_t reserved;                  /* next / matched bytes */
+} sl_hash_join_global;
+
+/* Key evaluation state, used by both roles. */
+typedef struct sl_join_keys {
+    uint32_t count;
+    sl_expr_state **states;
+    sl_vector **vectors;
+    uint32_t *active;                  /* active physical rows with no NULL `=` key */
+    uint32_t *null_rows;               /* active physical rows with a NULL `=` key */
+    uint32_t *index;                   /* active-row index of each `active` entry */
+    uint64_t *hashes;
+    uint8_t **payloads;
+    size_t capacity;
+    sl_hash_scratch *scratch;
+} sl_join_keys;
+
+typedef struct sl_hash_join_local {
+    sl_join_keys keys;
+    sl_join_probe *probe;              /* probe role only */
+} sl_hash_join_local;
+
+static bool needs_build_flags(sl_join_type type)
+{
+    return type == SL_JOIN_RIGHT || type == SL_JOIN_FULL;
+}
+
+static void hash_join_free_global(const sl_physical_op *plan, void *global)
+{
+    sl_hash_join_global *g = global;
+    if (!g)
+        return;
+    sl_row_store_free(&g->rows);
+    sl_hash_table_free(&g->table);
+    sl_free(g->next);
+    sl_free(g->matched);
+    if (g->memory && g->reserved)
+        sl_memory_release(g->memory, g->reserved);
+    pthread_mutex_destroy(&g->lock);
+    sl_free(g);
+}
+
+static sl_status hash_join_init_global(const sl_physical_op *plan, sl_exec_context *exec, void **global,
+                                       sl_error *err)
+{
+    if (plan->child_count != 2 || plan->key_count == 0 || !plan->probe_keys || !plan->build_keys)
+        return sl_error_set(err, SL_ERR_INTERNAL, "HASH_JOIN needs 2 children and at least one key pair");
+    sl_type key_types[256];
+    if (plan->key_count > 256)
+        return sl_error_set(err, SL_ERR_INTERNAL, "HASH_JOIN: too many keys (%u)", plan->key_count);
+    for (uint32_t i = 0; i < plan->key_count; i++) {
+        key_types[i] = plan->build_keys[i]->type;
+        if (!sl_type_equal(key_types[i], plan->probe_keys[i]->type))
+            return sl_error_set(err, SL_ERR_INTERNAL, "HASH_JOIN: probe and build key %u have different types", i);
+    }
+    sl_hash_join_global *g = sl_calloc(1, sizeof *g);
+    if (!g)
+        return sl_error_oom(err);
+    pthread_mutex_init(&g->lock, NULL);
+    g->memory = exec->memory;
+    const sl_physical_op *build = plan->children[1];
+    sl_status st = sl_row_store_init(&g->rows, build->types, build->column_count, exec->memory, HASH_JOIN_NAME, err);
+    if (st == SL_OK)
+        st = sl_hash_table_init(&g->table, key_types, plan->key_count, sizeof(uint32_t), 0, exec->memory,
+                                HASH_JOIN_NAME, err);
+    if (st != SL_OK) {
+        hash_join_free_global(plan, g);
+        return st;
+    }
+    *global = g;
+    return SL_OK;
+}
+
+static void join_keys_free(sl_join_keys *k)
+{
+    for (uint32_t i = 0; i < k->count; i++)
+        sl_expr_state_free(k->states[i]);
+    sl_free(k->states);
+    sl_free(k->vectors);
+    sl_free(k->active);
+    sl_free(k->null_rows);
+    sl_free(k->index);
+    sl_free(k->hashes);
+    sl_free(k->payloads);
+    sl_free(k->scratch);
+}
+
+static sl_status join_keys_init(sl_join_keys *k, sl_expr **exprs, uint32_t count, sl_exec_context *exec,
+                                sl_error *err)
+{
+    memset(k, 0, sizeof *k);
+    k->states = sl_calloc(count, sizeof *k->states);
+    k->vectors = sl_calloc(count, sizeof *k->vectors);
+    k->scratch = sl_malloc(sizeof *k->scratch);
+    if (!k->states || !k->vectors || !k->scratch)
+        return sl_error_oom(err);
+    for (uint32_t i = 0; i < count; i++) {
+        k->states[i] = sl_expr_state_new(exprs[i], &exec->eval);
+        if (!k->states[i])
+            return sl_error_oom(err);
+        k->count = i + 1;
+    }
+    return SL_OK;
+}
+
+static void join_keys_release(sl_join_keys *k)
+{
+    for (uint32_t i = 0; i < k->count; i++) {
+        if (k->vectors[i])
+            sl_vector_unref(k->vectors[i]);
+        k->vectors[i] = NULL;
+    }
+}
+
+/* Evaluates the keys over batch and splits its active rows into those whose `=` keys
+ * are all non-NULL (*active_count, hashed) and the others (*null_count). */
+static sl_status join_keys_evaluate(sl_join_keys *k, const sl_physical_op *plan, const sl_batch *batch,
+                                    uint32_t *active_count, uint32_t *null_count, sl_error *err)
+{
+    if (batch->count > k->capacity) {
+        size_t cap = batch->count;
+        uint32_t *a = sl_realloc(k->active, cap * sizeof *a);
+        if (a)
+            k->active = a;
+        uint32_t *nr = sl_realloc(k->null_rows, cap * sizeof *nr);
+        if (nr)
+            k->null_rows = nr;
+        uint32_t *ix = sl_realloc(k->index, cap * sizeof *ix);
+        if (ix)
+            k->index = ix;
+        uint64_t *h = sl_realloc(k->hashes, cap * sizeof *h);
+        if (h)
+            k->hashes = h;
+        uint8_t **p = sl_realloc(k->payloads, cap * sizeof *p);
+        if (p)
+            k->payloads = p;
+        if (!a || !nr || !ix || !h || !p)
+            return sl_error_oom(err);
+        k->capacity = cap;
+    }
+    for (uint32_t i = 0; i < k->count; i++)
+        SL_TRY(sl_expr_evaluate(k->states[i], batch, &k->vectors[i], err));
+    uint32_t n = 0, nulls = 0;
+    bool any_nullable = false;
+    for (uint32_t i = 0; i < k->count; i++)
+        if (!plan->key_null_equal[i] && sl_vector_has_nulls(k->vectors[i], batch->sel, batch->count))
+            any_nullable = true;
+    for (uint32_t r = 0; r < batch->count; r++) {
+        uint32_t row = sl_batch_row(batch, r);
+        bool has_null = false;
+        if (any_nullable)
+            for (uint32_t i = 0; i < k->count && !has_null; i++)
+                has_null = !plan->key_null_equal[i] && !sl_vector_is_valid(k->vectors[i], row);
+        if (has_null) {
+            k->null_rows[nulls++] = row;
+        } else {
+            k->index[n] = r;
+            k->active[n++] = row;
+        }
+    }
+    sl_hash_table_hash(k->vectors, k->count, k->active, n, k->hashes);
+    *active_count = n;
+    *null_count = nulls;
+    return SL_OK;
+}
+
+static sl_status hash_join_init_local(const sl_physical_op *plan, void *global, sl_exec_context *exec, void **local,
+                                      sl_error *err)
+{
+    sl_hash_join_local *l = sl_calloc(1, sizeof *l);
+    if (!l)
+        return sl_error_oom(err);
+    *local = l;
+    /* the same operator is a sink (build) in one pipeline and a stage (probe) in another;
+     * both key sets are prepared, the probe machinery lazily */
+    return SL_OK;
+}
+
+static void hash_join_free_local(const sl_physical_op *plan, void *local)
+{
+    sl_hash_join_local *l = local;
+    join_keys_release(&l->keys);
+    join_keys_free(&l->keys);
+    sl_join_probe_free(l->probe);
+    sl_free(l);
+}
+
+/* ------------------------------------------------------------------ build */
+
+/* Grows next / matched to hold `rows` build rows. */
+static sl_status reserve_rows(sl_hash_join_global *g, const sl_physical_op *plan, size_t rows, sl_error *err)
+{
+    if (rows <= g->row_capacity)
+        return SL_OK;
+    size_t cap = g->row_capacity ? g->row_capacity * 2 : 4096;
+    while (cap < rows)
+        cap *= 2;
+    bool flags = needs_build_flags(plan->join_type);
+    int64_t bytes = (int64_t)((cap - g->row_capacity) * (sizeof(uint32_t) + (flags ? 1 : 0)));
+    if (g->memory && !sl_memory_try_reserve(g->memory, bytes))
+        return sl_error_set(err, SL_ERR_OOM,
+                            "HASH_JOIN: out of memory: the build side does not fit in memory_limit (%lld bytes) "
+                            "and spilling to disk is not supported yet; raise memory_limit",
+                            (long long)g->memory->limit);
+    g->reserved += bytes;
+    uint32_t *next = sl_realloc(g->next, cap * sizeof *next);
+    if (!next)
+        return sl_error_oom(err);
+    g->next = next;
+    if (flags) {
+        uint8_t *matched = sl_realloc(g->matched, cap);
+        if (!matched)
+            return sl_error_oom(err);
+        memset(matched + g->row_capacity, 0, cap - g->row_capacity);
+        g->matched = matched;
+    }
+    g->row_capacity = cap;
+    return SL_OK;
+}
+
+static sl_status build_batch(sl_hash_join_global *g, sl_hash_join_local *l, const sl_physical_op *plan,
+                             const sl_batch *batch, sl_error *err)
+{
+    uint32_t n = 0, nulls = 0;
+    SL_TRY(join_keys_evaluate(&l->keys, plan, batch, &n, &nulls, err));
+    uint32_t base = g->rows.row_count;
+    SL_TRY(reserve_rows(g, plan, (size_t)base + batch->count, err));
+    SL_TRY(sl_row_store_append(&g->rows, batch, err));
+    /* active row r of batch is build row base + r */
+    SL_TRY(sl_hash_table_find_or_insert(&g->table, l->keys.scratch, l->keys.vectors, l->keys.active, n,
+                                        l->keys.hashes, NULL, l->keys.payloads, NULL, NULL, err));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t row = base + l->keys.index[i];
+        uint32_t *head = (uint32_t *)l->keys.payloads[i];
+        g->next[row] = *head;
+        *head = row + 1;
+    }
+    if (nulls) {
+        g->has_null_key = true;
+        /* the null rows are the active rows not listed in keys.index */
+        uint32_t j = 0;
+        for (uint32_t r = 0; r < batch->count; r++) {
+            if (j < n && l->keys.index[j] == r) {
+                j++;
+                continue;
+            }
+            g->next[base + r] = g->null_head;
+            g->null_head = base + r + 1;
+        }
+    }
+    return SL_OK;
+}
+
+static sl_status hash_join_sink(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
+                                const sl_msg *msg, sl_error *err)
+{
+    if (msg->kind != SL_MSG_DATA || msg->batch->count == 0)
+        return SL_OK;
+    sl_hash_join_global *g = global;
+    sl_hash_join_local *l = local;
+    if (!l->keys.states)
+        SL_TRY(join_keys_init(&l->keys, plan->build_keys, plan->key_count, ctx->exec, err));
+    pthread_mutex_lock(&g->lock);
+    sl_status st = build_batch(g, l, plan, msg->batch, err);
+    pthread_mutex_unlock(&g->lock);
+    join_keys_release(&l->keys);
+    return st;
+}
+
+/* ------------------------------------------------------------------ probe */
+
+static sl_status probe_batch(sl_op_context *ctx, const sl_physical_op *plan, sl_hash_join_global *g,
+                             sl_hash_join_local *l, const sl_batch *in, sl_error *err)
+{
+    sl_join_probe *jp = l->probe;
+    sl_join_keys *k = &l->keys;
+    uint32_t n = 0, nulls = 0;
+    SL_TRY(join_keys_evaluate(k, plan, in, &n, &nulls, err));
+    SL_TRY(sl_join_probe_begin(jp, in, &g->rows, g->matched, err));
+    sl_hash_table_find(&g->table, k->scratch, k->vectors, k->active, n, k->hashes, NULL, k->payloads);
+    sl_join_type type = plan->join_type;
+    bool direct = !plan->condition && (type == SL_JOIN_SEMI || type == SL_JOIN_ANTI || type == SL_JOIN_MARK);
+    uint32_t build_rows = g->rows.row_count;
+    if (direct) {
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t row = k->active[i];
+            bool found = k->payloads[i] != NULL;
+            jp->matches[row] = found;
+            jp->mark[row] = found ? SL_MARK_TRUE : g->has_null_key ? SL_MARK_NULL : SL_MARK_FALSE;
+        }
+        for (uint32_t i = 0; i < nulls; i++)
+            jp->mark[k->null_rows[i]] = build_rows ? SL_MARK_NULL : SL_MARK_FALSE;
+        return sl_join_probe_finish(jp, ctx, err);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (!k->payloads[i])
+            continue;
+        uint32_t row = k->active[i];
+        for (uint32_t b = *(const uint32_t *)k->payloads[i]; b; b = g->next[b - 1]) {
+            if (sl_join_probe_row_settled(jp, row))
+                break;
+            SL_TRY(sl_join_probe_add(jp, ctx, row, b - 1, false, err));
+        }
+    }
+    if (type == SL_JOIN_MARK) {
+        /* pairs whose key equality is NULL: they can make the mark NULL, never TRUE */
+        if (g->null_head) {
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t row = k->active[i];
+                for (uint32_t b = g->null_head; b && jp->mark[row] == SL_MARK_FALSE; b = g->next[b - 1])
+                    SL_TRY(sl_join_probe_add(jp, ctx, row, b - 1, true, err));
+            }
+        }
+        for (uint32_t i = 0; i < nulls; i++) {
+            uint32_t row = k->null_rows[i];
+            for (uint32_t b = 0; b < build_rows && jp->mark[row] == SL_MARK_FALSE; b += SL_BATCH_CAPACITY) {
+                uint32_t m = build_rows - b < SL_BATCH_CAPACITY ? build_rows - b : SL_BATCH_CAPACITY;
+                SL_TRY(sl_join_probe_add_range(jp, ctx, row, b, m, true, err));
+            }
+        }
+    }
+    return sl_join_probe_finish(jp, ctx, err);
+}
+
+static sl_status hash_join_push(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
+                                const sl_msg *msg, sl_error *err)
+{
+    sl_hash_join_global *g = global;
+    sl_hash_join_local *l = local;
+    if (msg->kind == SL_MSG_END) {
+        if (needs_build_flags(plan->join_type) && sl_op_end_is_last(ctx, global))
+            SL_TRY(sl_join_emit_unmatched_build(ctx, plan, &g->rows, g->matched, err));
+        return sl_emit(ctx, msg, err);
+    }
+    if (msg->kind != SL_MSG_DATA)
+        return sl_emit(ctx, msg, err);
+    if (msg->batch->count == 0)
+        return SL_OK;
+    if (!l->probe) {
+        SL_TRY(join_keys_init(&l->keys, plan->probe_keys, plan->key_count, ctx->exec, err));
+        SL_TRY(sl_join_probe_new(plan, ctx->exec, &l->probe, err));
+    }
+    sl_status st = probe_batch(ctx, plan, g, l, msg->batch, err);
+    join_keys_release(&l->keys);
+    return st;
+}
+
+const sl_operator_type sl_hash_join_operator = {
+    .name = HASH_JOIN_NAME,
+    .init_global = hash_join_init_global,
+    .free_global = hash_join_free_global,
+    .init_local = hash_join_init_local,
+    .free_local = hash_join_free_local,
+    .push = hash_join_push,
+    .sink = hash_join_sink,
+};

@@ -1,0 +1,403 @@
+/*
+ * join_pairs.c — candidate-pair processing shared by the hash join and the nested loop
+ * join (see join_pairs.h for the contract and the per-join-type semantics).
+ */
+#include "exec/join_pairs.h"
+
+sl_vector *sl_join_null_vector(sl_type type, uint32_t count)
+{
+    sl_vector *v = sl_vector_new(type, count ? count : 1);
+    if (!v)
+        return NULL;
+    if (sl_vector_ensure_validity(v, NULL) != SL_OK) {
+        sl_vector_unref(v);
+        return NULL;
+    }
+    memset(v->validity, 0, ((size_t)v->capacity + 7) / 8);
+    if (v->data && v->data_buffer && v->data_buffer->capacity)
+        memset(v->data, 0, (size_t)v->capacity * sl_type_width(type));
+    return v;
+}
+
+sl_status sl_join_probe_new(const sl_physical_op *plan, sl_exec_context *exec, sl_join_probe **out, sl_error *err)
+{
+    *out = NULL;
+    if (plan->child_count != 2)
+        return sl_error_set(err, SL_ERR_INTERNAL, "%s expects 2 children, has %u", sl_physical_kind_name(plan->kind),
+                            plan->child_count);
+    sl_join_probe *jp = sl_calloc(1, sizeof *jp);
+    if (!jp)
+        return sl_error_oom(err);
+    jp->plan = plan;
+    jp->type = plan->join_type;
+    jp->left_count = plan->children[0]->column_count;
+    jp->right_count = plan->children[1]->column_count;
+    if (plan->condition) {
+        jp->condition = sl_expr_state_new(plan->condition, &exec->eval);
+        if (!jp->condition) {
+            sl_free(jp);
+            return sl_error_oom(err);
+        }
+    }
+    *out = jp;
+    return SL_OK;
+}
+
+void sl_join_probe_free(sl_join_probe *jp)
+{
+    if (!jp)
+        return;
+    if (jp->condition)
+        sl_expr_state_free(jp->condition);
+    sl_free(jp->matches);
+    sl_free(jp->mark);
+    sl_free(jp);
+}
+
+sl_status sl_join_probe_begin(sl_join_probe *jp, const sl_batch *input, sl_row_store *build, uint8_t *build_matched,
+                              sl_error *err)
+{
+    if (input->length > jp->row_capacity) {
+        size_t cap = input->length;
+        uint32_t *matches = sl_realloc(jp->matches, cap * sizeof *matches);
+        if (!matches)
+            return sl_error_oom(err);
+        jp->matches = matches;
+        uint8_t *mark = sl_realloc(jp->mark, cap);
+        if (!mark)
+            return sl_error_oom(err);
+        jp->mark = mark;
+        jp->row_capacity = cap;
+    }
+    memset(jp->matches, 0, sizeof *jp->matches * input->length);
+    memset(jp->mark, SL_MARK_FALSE, input->length);
+    jp->input = input;
+    jp->build = build;
+    jp->build_matched = build_matched;
+    jp->pair_count = 0;
+    return SL_OK;
+}
+
+sl_status sl_join_probe_add_range(sl_join_probe *jp, sl_op_context *ctx, uint32_t left_row, uint32_t first_right,
+                                  uint32_t count, bool key_unknown, sl_error *err)
+{
+    while (count > 0) {
+        uint32_t room = SL_BATCH_CAPACITY - jp->pair_count;
+        uint32_t n = count < room ? count : room;
+        uint32_t at = jp->pair_count;
+        for (uint32_t j = 0; j < n; j++) {
+            jp->pair_left[at + j] = left_row;
+            jp->pair_right[at + j] = first_right + j;
+            jp->pair_key_unknown[at + j] = key_unknown;
+        }
+        jp->pair_count += n;
+        first_right += n;
+        count -= n;
+        if (jp->pair_count == SL_BATCH_CAPACITY)
+            SL_TRY(sl_join_probe_flush(jp, ctx, err));
+    }
+    return SL_OK;
+}
+
+/* Does the join type emit the pairs themselves? */
+static bool emits_pairs(sl_join_type type)
+{
+    return type == SL_JOIN_INNER || type == SL_JOIN_LEFT || type == SL_JOIN_RIGHT || type == SL_JOIN_FULL ||
+           type == SL_JOIN_SINGLE;
+}
+
+/* The batch [probe columns ++ build columns] of the collected pairs (dense, fresh vectors). */
+static sl_status pair_batch(sl_join_probe *jp, sl_batch **out, sl_error *err)
+{
+    uint32_t n = jp->pair_count;
+    sl_batch *b = sl_batch_new(jp->left_count + jp->right_count);
+    if (!b)
+        return sl_error_oom(err);
+    sl_status st = SL_OK;
+    for (uint32_t c = 0; c < jp->left_count && st == SL_OK; c++) {
+        const sl_vector *src = jp->input->columns[c];
+        sl_vector *v = sl_vector_new(src->type, n);
+        if (!v) {
+            st = sl_error_oom(err);
+            break;
+        }
+        sl_batch_set_column(b, c, v);
+        st = sl_vector_gather(v, 0, src, jp->pair_left, n, err);
+    }
+    for (uint32_t c = 0; c < jp->right_count && st == SL_OK; c++) {
+        sl_vector *v = sl_vector_new(jp->build->types[c], n);
+        if (!v) {
+            st = sl_error_oom(err);
+            break;
+        }
+        sl_batch_set_column(b, jp->left_count + c, v);
+        st = sl_row_store_gather(jp->build, jp->pair_right, n, c, v, 0, err);
+    }
+    if (st != SL_OK) {
+        sl_batch_free(b);
+        return st;
+    }
+    b->length = b->count = n;
+    *out = b;
+    return SL_OK;
+}
+
+sl_status sl_join_probe_flush(sl_join_probe *jp, sl_op_context *ctx, sl_error *err)
+{
+    uint32_t n = jp->pair_count;
+    if (n == 0)
+        return SL_OK;
+    jp->pair_count = 0;
+    bool pairs_out = emits_pairs(jp->type);
+
+    if (jp->type == SL_JOIN_MARK) {
+        if (!jp->condition) {
+            for (uint32_t k = 0; k < n; k++) {
+                uint8_t v = jp->pair_key_unknown[k] ? SL_MARK_NULL : SL_MARK_TRUE;
+                if (v > jp->mark[jp->pair_left[k]])
+                    jp->mark[jp->pair_left[k]] = v;
+            }
+            return SL_OK;
+        }
+        jp->pair_count = n;
+        sl_batch *b = NULL;
+        SL_TRY(pair_batch(jp, &b, err));
+        jp->pair_count = 0;
+        sl_vector *cond = NULL;
+        sl_status st = sl_expr_evaluate(jp->condition, b, &cond, err);
+        if (st == SL_OK) {
+            const uint8_t *val = SL_VECTOR_DATA(cond, uint8_t);
+            for (uint32_t k = 0; k < n; k++) {
+                uint8_t v;
+                if (!sl_vector_is_valid(cond, k))
+                    v = SL_MARK_NULL;
+                else if (val[k])
+                    v = jp->pair_key_unknown[k] ? SL_MARK_NULL : SL_MARK_TRUE;
+                else
+                    v = SL_MARK_FALSE;
+                if (v > jp->mark[jp->pair_left[k]])
+                    jp->mark[jp->pair_left[k]] = v;
+            }
+            sl_vector_unref(cond);
+        }
+        sl_batch_free(b);
+        return st;
+    }
+
+    sl_batch *b = NULL;
+    uint32_t passing = n;
+    const uint32_t *pass_sel = NULL;       /* NULL: every pair passes */
+    if (jp->condition || pairs_out) {
+        jp->pair_count = n;
+        sl_status st = pair_batch(jp, &b, err);
+        jp->pair_count = 0;
+        SL_TRY(st);
+    }
+    if (jp->condition) {
+        sl_status st = sl_expr_select(jp->condition, b, jp->scratch, &passing, err);
+        if (st != SL_OK) {
+            sl_batch_free(b);
+            return st;
+        }
+        pass_sel = jp->scratch;
+    }
+    for (uint32_t j = 0; j < passing; j++) {
+        uint32_t k = pass_sel ? pass_sel[j] : j;
+        uint32_t left = jp->pair_left[k];
+        jp->matches[left]++;
+        if (jp->build_matched)
+            jp->build_matched[jp->pair_right[k]] = 1;
+        if (jp->type == SL_JOIN_SINGLE && jp->matches[left] > 1) {
+            sl_batch_free(b);
+            return sl_error_set(err, SL_ERR_RUNTIME, "more than one row returned by a subquery used as an expression");
+        }
+    }
+    sl_status st = SL_OK;
+    if (pairs_out && passing > 0) {
+        if (pass_sel && passing < n)
+            st = sl_batch_set_selection(b, pass_sel, passing, err);
+        if (st == SL_OK)
+            st = sl_emit_batch(ctx, b, err);
+    }
+    sl_batch_free(b);
+    return st;
+}
+
+/* Emits the active probe rows listed in rows[0..count) (physical positions, count <=
+ * SL_BATCH_CAPACITY) with NULL build columns. */
+static sl_status emit_left_unmatched(sl_join_probe *jp, sl_op_context *ctx, const uint32_t *rows, uint32_t count,
+                                     sl_error *err)
+{
+    sl_batch *b = sl_batch_new(jp->left_count + jp->right_count);
+    if (!b)
+        return sl_error_oom(err);
+    sl_status st = SL_OK;
+    for (uint32_t c = 0; c < jp->left_count && st == SL_OK; c++) {
+        const sl_vector *src = jp->input->columns[c];
+        sl_vector *v = sl_vector_new(src->type, count);
+        if (!v) {
+            st = sl_error_oom(err);
+            break;
+        }
+        sl_batch_set_column(b, c, v);
+        st = sl_vector_gather(v, 0, src, rows, count, err);
+    }
+    for (uint32_t c = 0; c < jp->right_count && st == SL_OK; c++) {
+        sl_vector *v = sl_join_null_vector(jp->build->types[c], count);
+        if (!v) {
+            st = sl_error_oom(err);
+            break;
+        }
+        sl_batch_set_column(b, jp->left_count + c, v);
+    }
+    if (st == SL_OK) {
+        b->length = b->count = count;
+        st = sl_emit_batch(ctx, b, err);
+    }
+    sl_batch_free(b);
+    return st;
+}
+
+/* MARK output: the probe batch's columns (shared) ++ the mark column. */
+static sl_status emit_mark(sl_join_probe *jp, sl_op_context *ctx, sl_error *err)
+{
+    const sl_batch *in = jp->input;
+    sl_batch *b = sl_batch_new(jp->left_count + 1);
+    if (!b)
+        return sl_error_oom(err);
+    for (uint32_t c = 0; c < jp->left_count; c++)
+        sl_batch_set_column(b, c, sl_vector_ref(in->columns[c]));
+    sl_status st = SL_OK;
+    sl_vector *mark = sl_vector_new(sl_type_make(SL_TYPE_BOOLEAN), in->length ? in->length : 1);
+    if (!mark)
+        st = sl_error_oom(err);
+    else {
+        sl_batch_set_column(b, jp->left_count, mark);
+        uint8_t *out = SL_VECTOR_DATA(mark, uint8_t);
+        memset(out, 0, in->length);
+        for (uint32_t i = 0; i < in->count && st == SL_OK; i++) {
+            uint32_t row = sl_batch_row(in, i);
+            if (jp->mark[row] == SL_MARK_NULL)
+                st = sl_vector_set_null(mark, row, err);
+            else
+                out[row] = jp->mark[row] == SL_MARK_TRUE;
+        }
+    }
+    b->length = in->length;
+    b->count = in->count;
+    if (st == SL_OK && in->sel)
+        st = sl_batch_set_selection(b, in->sel, in->count, err);
+    if (st == SL_OK && in->change) {
+        b->change = in->change;
+        b->change_buffer = in->change_buffer ? sl_buffer_ref(in->change_buffer) : NULL;
+    }
+    if (st == SL_OK)
+        st = sl_emit_batch(ctx, b, err);
+    sl_batch_free(b);
+    return st;
+}
+
+sl_status sl_join_probe_finish(sl_join_probe *jp, sl_op_context *ctx, sl_error *err)
+{
+    SL_TRY(sl_join_probe_flush(jp, ctx, err));
+    const sl_batch *in = jp->input;
+    switch (jp->type) {
+    case SL_JOIN_LEFT:
+    case SL_JOIN_FULL:
+    case SL_JOIN_SINGLE: {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < in->count; i++) {
+            uint32_t row = sl_batch_row(in, i);
+            if (jp->matches[row] == 0) {
+                jp->scratch[n++] = row;
+                if (n == SL_BATCH_CAPACITY) {
+                    SL_TRY(emit_left_unmatched(jp, ctx, jp->scratch, n, err));
+                    n = 0;
+                }
+            }
+        }
+        if (n)
+            SL_TRY(emit_left_unmatched(jp, ctx, jp->scratch, n, err));
+        return SL_OK;
+    }
+    case SL_JOIN_SEMI:
+    case SL_JOIN_ANTI: {
+        bool want = jp->type == SL_JOIN_SEMI;
+        uint32_t *sel = in->count <= SL_BATCH_CAPACITY ? jp->scratch : sl_malloc(sizeof *sel * in->count);
+        if (!sel)
+            return sl_error_oom(err);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < in->count; i++) {
+            uint32_t row = sl_batch_row(in, i);
+            if ((jp->matches[row] > 0) == want)
+                sel[n++] = row;
+        }
+        sl_status st = SL_OK;
+        if (n == in->count) {
+            st = sl_emit_batch(ctx, in, err);
+        } else if (n > 0) {
+            sl_batch *b = sl_batch_share(in);
+            if (!b)
+                st = sl_error_oom(err);
+            else {
+                st = sl_batch_set_selection(b, sel, n, err);
+                if (st == SL_OK)
+                    st = sl_emit_batch(ctx, b, err);
+                sl_batch_free(b);
+            }
+        }
+        if (sel != jp->scratch)
+            sl_free(sel);
+        return st;
+    }
+    case SL_JOIN_MARK:
+        return emit_mark(jp, ctx, err);
+    default:
+        return SL_OK;
+    }
+}
+
+sl_status sl_join_emit_unmatched_build(sl_op_context *ctx, const sl_physical_op *plan, sl_row_store *build,
+                                       const uint8_t *matched, sl_error *err)
+{
+    uint32_t left_count = plan->children[0]->column_count;
+    uint32_t right_count = plan->children[1]->column_count;
+    uint32_t rows[SL_BATCH_CAPACITY];
+    uint32_t total = build->row_count;
+    uint32_t next = 0;
+    while (next < total) {
+        uint32_t n = 0;
+        for (; next < total && n < SL_BATCH_CAPACITY; next++)
+            if (!matched || !matched[next])
+                rows[n++] = next;
+        if (n == 0)
+            break;
+        sl_batch *b = sl_batch_new(left_count + right_count);
+        if (!b)
+            return sl_error_oom(err);
+        sl_status st = SL_OK;
+        for (uint32_t c = 0; c < left_count && st == SL_OK; c++) {
+            sl_vector *v = sl_join_null_vector(plan->children[0]->types[c], n);
+            if (!v)
+                st = sl_error_oom(err);
+            else
+                sl_batch_set_column(b, c, v);
+        }
+        for (uint32_t c = 0; c < right_count && st == SL_OK; c++) {
+            sl_vector *v = sl_vector_new(build->types[c], n);
+            if (!v) {
+                st = sl_error_oom(err);
+                break;
+            }
+            sl_batch_set_column(b, left_count + c, v);
+            st = sl_row_store_gather(build, rows, n, c, v, 0, err);
+        }
+        if (st == SL_OK) {
+            b->length = b->count = n;
+            st = sl_emit_batch(ctx, b, err);
+        }
+        sl_batch_free(b);
+        SL_TRY(st);
+    }
+    return SL_OK;
+}

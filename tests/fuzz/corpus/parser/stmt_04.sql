@@ -1,0 +1,1 @@
+INSERT INTO people VALUES (1, 'a', 1.50, DATE '2020-01-01'), (2, NULL, -3, NULL);

@@ -1,0 +1,1 @@
+COPY t FROM 'x.csv' (FORMAT csv, HEADER, DELIMITER ',', NULL 'NA');

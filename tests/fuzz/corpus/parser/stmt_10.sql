@@ -1,0 +1,1 @@
+COPY (SELECT * FROM t) TO 'out.json' (FORMAT json);

@@ -1,0 +1,1 @@
+SELECT 'it''s', "quoted ident", E'\n', $1, ?, -- comment

@@ -1,0 +1,1 @@
+SET threads = 4; SET memory_limit = '1GB';

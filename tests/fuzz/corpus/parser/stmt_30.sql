@@ -1,0 +1,1 @@
+SELECT a.b.c, t.*, * EXCLUDE (x) FROM s.t AS a;
