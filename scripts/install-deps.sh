@@ -18,7 +18,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import duckdb, pyarrow" 2>/dev/null || [ ! -x .venv/bin/tpchgen-cli ]; then
+if ! .venv/bin/python -c "import duckdb, pyarrow, pytest" 2>/dev/null || [ ! -x .venv/bin/tpchgen-cli ]; then
   echo "installing Python packages into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check duckdb pyarrow tpchgen-cli
+  .venv/bin/pip install -q --disable-pip-version-check duckdb pyarrow tpchgen-cli pytest
 fi

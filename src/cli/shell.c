@@ -290,7 +290,7 @@ static bool run_dot_command(shell *sh, char *line, bool *ok)
 static bool run_script(shell *sh, const char *text, bool *quit)
 {
     size_t len = strlen(text);
-    char *statement = malloc(len + 1);
+    char *statement = malloc(len + 2);   /* each line gets a newline, the last may lack one */
     size_t stmt_len = 0;
     int stmt_line = 1, line_no = 0;
     const char *p = text;

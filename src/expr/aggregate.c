@@ -13,9 +13,9 @@
  * the operator evaluates agg->order_by[0..order_count) and passes those vectors to
  * update as extra arguments AFTER the declared arguments, i.e. args[agg->arg_count + j]
  * holds ORDER BY key j. string_agg keeps (value, separator, keys) per input row and sorts
- * at finalize using agg->order_desc / agg->order_nulls_first (NULL keys sort last
- * ascending, first descending by default, like PostgreSQL, when order_nulls_first is
- * NULL). Functions whose result does not depend on order ignore the extra arguments.
+ * at finalize (stable) using agg->order_desc / agg->order_nulls_first as the binder set
+ * them. Functions whose result does not depend on order ignore the extra arguments.
+ * DISTINCT and FILTER are applied by the operator before update.
  *
  * Result types (checked against DuckDB, which returns HUGEINT where we use an exact
  * DECIMAL(38,0)): count -> BIGINT; sum(TINYINT..INTEGER) -> BIGINT; sum(BIGINT) ->
@@ -24,7 +24,10 @@
  * min/max/first/any_value/arg_min/arg_max -> the argument's type; string_agg -> VARCHAR.
  *
  * Memory: VARCHAR minimums/maximums and string_agg entries are sl_malloc'd copies owned
- * by the state and released by destroy; combine moves them from source to target.
+ * by the state and released by destroy; combine moves what it keeps from source to
+ * target, and the source stays a valid state that must still be destroyed. States that
+ * own memory (those with a destroy hook) are not position-independent byte blobs, so
+ * spilling them needs a serialize step the contract does not have yet.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -986,14 +989,11 @@ static sl_status string_agg_update(const sl_expr *agg, void **states, sl_vector 
         const char *sep = ",";
         uint32_t sep_length = 1;
         if (seps) {
-            if (sl_vector_is_valid(seps, row)) {
-                const sl_string *s = &SL_VECTOR_DATA(seps, sl_string)[row];
-                sep = sl_string_data(s);
-                sep_length = s->length;
-            } else {
-                sep = "";
-                sep_length = 0;
-            }
+            if (!sl_vector_is_valid(seps, row))
+                continue;   /* a NULL separator drops the row (DuckDB: string_agg(x, NULL) is NULL) */
+            const sl_string *s = &SL_VECTOR_DATA(seps, sl_string)[row];
+            sep = sl_string_data(s);
+            sep_length = s->length;
         }
         if (ordered) {
             SL_TRY(string_agg_add_entry(agg, d, args, row, sl_string_data(v), v->length, sep, sep_length, err));

@@ -534,6 +534,16 @@ static sl_status dt_make_timestamp(const sl_expr *call, sl_vector **args, const 
     return SL_OK;
 }
 
+/* make_timestamp's six-argument form is declared variadic: insist on exactly six. */
+static sl_status make_timestamp_bind(sl_arena *arena, sl_expr *call, sl_error *err)
+{
+    if (call->arg_count != 6)
+        return sl_error_set_at(err, SL_ERR_TYPE, call->position,
+                               "make_timestamp takes (year, month, day, hour, minute, seconds) or (microseconds), "
+                               "not %u arguments", call->arg_count);
+    return SL_OK;
+}
+
 /* make_timestamp(BIGINT micros) -> TIMESTAMP. */
 static sl_status dt_timestamp_from_micros(const sl_expr *call, sl_vector **args, const uint32_t *sel, uint32_t count,
                                           sl_vector *out, sl_error *err)
@@ -1012,7 +1022,7 @@ const sl_overload sl_datetime_overloads[] = {
     { .name = "make_date", .arg_count = 3, .args = { I64, I64, I64 }, .result = DT,
       .function = FN("make_date", dt_make_date) },
     { .name = "make_timestamp", .arg_count = 4, .args = { I64, I64, I64, F64 }, .variadic = true, .result = TS,
-      .function = FN("make_timestamp", dt_make_timestamp) },
+      .function = FN("make_timestamp", dt_make_timestamp), .bind = make_timestamp_bind },
     { .name = "make_timestamp", .arg_count = 1, .args = { I64 }, .result = TS,
       .function = FN("make_timestamp", dt_timestamp_from_micros) },
     { .name = "to_timestamp", .arg_count = 1, .args = { F64 }, .result = TS,

@@ -172,9 +172,11 @@ static void char_range_to_bytes(const char *s, uint32_t n, bool ascii, int64_t s
     *e = sl_utf8_skip(s, n, *b, (uint64_t)(end - start));
 }
 
-/* DuckDB's substring rule on a string of `size` code points: 1-based `offset` (negative
- * counts from the end, 0 is one before the first character), `length` (negative goes
- * backwards). Returns false for an empty result, else the code point range [start, end). */
+/* DuckDB's substring rule on a string of `size` code points: the 1-based `offset` starts
+ * at code point offset - 1 (so 0 is one before the first character) and a negative offset
+ * counts from the end (size + offset); a positive `length` extends forward, a negative one
+ * backwards from the start; the range is then clipped to the string. Returns false for an
+ * empty result, else the code point range [start, end). */
 static bool substring_range(int64_t size, int64_t offset, int64_t length, int64_t *start, int64_t *end)
 {
     const int64_t limit = (int64_t)1 << 40;   /* keeps the arithmetic below overflow-free */
@@ -182,25 +184,17 @@ static bool substring_range(int64_t size, int64_t offset, int64_t length, int64_
     if (offset < -limit) offset = -limit;
     if (length > limit) length = limit;
     if (length < -limit) length = -limit;
-    if (length == 0)
-        return false;
-    if (offset > 0) {
-        *start = offset - 1 < size ? offset - 1 : size;
-    } else if (offset < 0) {
-        *start = size + offset > 0 ? size + offset : 0;
-    } else {
-        *start = 0;
-        length--;
-        if (length <= 0)
-            return false;
+    int64_t s = offset < 0 ? size + offset : offset - 1;
+    int64_t e = s + length;
+    if (length < 0) {
+        e = s;
+        s = s + length;
     }
-    if (length > 0) {
-        *end = *start + length < size ? *start + length : size;
-    } else {
-        *end = *start;
-        *start = *start + length > 0 ? *start + length : 0;
-    }
-    return *start < *end;
+    if (s < 0) s = 0;
+    if (e > size) e = size;
+    *start = s;
+    *end = e;
+    return s < e;
 }
 
 static sl_status substring_common(sl_vector **args, uint32_t arg_count, const uint32_t *sel, uint32_t count,
@@ -620,8 +614,10 @@ static sl_status string_split_part(const sl_expr *call, sl_vector **args, const 
         const char *d = sl_string_data(&delims[row]);
         uint32_t dl = delims[row].length;
         int64_t index = indexes[row];
-        if (index == 0)
-            return sl_error_set_at(err, SL_ERR_RUNTIME, call->position, "split_part: field position must not be zero");
+        if (index == 0) {   /* DuckDB: '' (PostgreSQL raises an error) */
+            sl_str_view(out, row, "", 0);
+            continue;
+        }
         /* Collect field boundaries lazily: count fields first when index is negative. */
         int64_t fields = 1;
         if (index < 0) {

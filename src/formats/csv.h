@@ -42,6 +42,7 @@ typedef struct sl_csv_row {
     size_t next;                  /* offset just past the row's line terminator */
     uint32_t newlines;            /* line breaks consumed, including ones inside quotes */
     uint32_t error_field;         /* UNTERMINATED / BAD_QUOTE: 0-based field index */
+    size_t error_offset;          /* BAD_QUOTE: offset of the unexpected character */
 } sl_csv_row;
 
 /* Builds the "stop byte" table for unquoted scanning (delimiter, '\n', '\r'). */

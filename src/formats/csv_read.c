@@ -6,7 +6,8 @@
  * converts column by column straight into the batch's vectors. Rows that fail (wrong
  * field count, bad quoting, unconvertible value, invalid UTF-8) are an error naming
  * file:line:field and the value, or — with ignore_errors — are left out of the batch
- * through its selection vector and counted.
+ * through its selection vector and counted. Errors are reported in file order (see
+ * build_batch and structural_error).
  *
  * Lifetimes: the reader owns its buffer and field arrays; each returned batch owns its
  * vectors and one heap buffer with the batch's long string bytes.
@@ -84,6 +85,7 @@ sl_csv_row_status sl_csv_split_row(const sl_csv_dialect *d, const bool *special,
             p = q + 1;
             if (p < e && !special[(unsigned char)*p]) {
                 row->error_field = field;
+                row->error_offset = (size_t)(p - buf);
                 row->field_count = field + 1;
                 row->newlines = newlines;
                 return SL_CSV_ROW_BAD_QUOTE;
@@ -419,11 +421,16 @@ static char *type_name(sl_type t, char *buf)
     return (char *)sl_type_name(t, buf, 48);
 }
 
-/* Reports or (ignore_errors) marks row `r` bad. */
-static sl_status row_failed(sl_csv_reader *reader, uint32_t row, uint32_t *bad_count, sl_status code, sl_error *err,
-                            const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static sl_status row_failed(sl_csv_reader *reader, uint32_t row, uint32_t *bad_count, sl_status code, sl_error *err,
-                            const char *fmt, ...)
+/* Reports or (ignore_errors) marks row `row` bad. Without ignore_errors the error is only
+ * kept when it comes first in file order: conversion runs column by column, so a later
+ * column can still find an earlier row. *limit (rows still worth checking, initially n)
+ * shrinks to `row`, so that later columns only look at earlier rows and never overwrite
+ * the error with a later one; *failed receives the error code. Returns SL_OK either way. */
+static sl_status row_failed(sl_csv_reader *reader, uint32_t row, uint32_t *bad_count, uint32_t *limit,
+                            sl_status *failed, sl_status code, sl_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+static sl_status row_failed(sl_csv_reader *reader, uint32_t row, uint32_t *bad_count, uint32_t *limit,
+                            sl_status *failed, sl_status code, sl_error *err, const char *fmt, ...)
 {
     if (reader->config.ignore_errors) {
         if (!reader->row_bad[row]) {
@@ -432,11 +439,15 @@ static sl_status row_failed(sl_csv_reader *reader, uint32_t row, uint32_t *bad_c
         }
         return SL_OK;
     }
+    if (row >= *limit)
+        return SL_OK;  /* an earlier row already failed */
+    *limit = row;
+    *failed = code;
     va_list ap;
     va_start(ap, fmt);
     sl_error_setv(err, code, -1, fmt, ap);
     va_end(ap);
-    return code;
+    return SL_OK;
 }
 
 static inline bool field_is_null(const sl_csv_reader *r, const char *s, uint32_t n, bool is_string)
@@ -452,9 +463,11 @@ static void clear_slot(sl_vector *v, uint32_t row)
     memset((char *)v->data + (size_t)row * w, 0, w);
 }
 
-/* Converts column c of rows [0, n) into v. */
-static sl_status convert_column(sl_csv_reader *r, uint32_t c, sl_vector *v, uint32_t n, sl_buffer *heap,
-                                uint32_t *bad_count, sl_error *err)
+/* Converts column c of rows [0, *limit) into v. A value that does not convert marks its row
+ * bad (ignore_errors) or records the error and stops the column (see row_failed; *failed
+ * is set). Returns an error only for failures other than bad data (out of memory). */
+static sl_status convert_column(sl_csv_reader *r, uint32_t c, sl_vector *v, uint32_t *limit, sl_buffer *heap,
+                                uint32_t *bad_count, sl_status *failed, sl_error *err)
 {
     const sl_type t = r->config.types[c];
     const uint32_t slots = r->field_slots;
@@ -462,6 +475,7 @@ static sl_status convert_column(sl_csv_reader *r, uint32_t c, sl_vector *v, uint
     char tbuf[48];
     if (t.id == SL_TYPE_VARCHAR) {
         sl_string *out = SL_VECTOR_DATA(v, sl_string);
+        uint32_t n = *limit;
         for (uint32_t i = 0; i < n; i++) {
             if (r->row_bad[i])
                 continue;
@@ -486,16 +500,18 @@ static sl_status convert_column(sl_csv_reader *r, uint32_t c, sl_vector *v, uint
             }
             size_t bad;
             if (!sl_utf8_valid(s, len, &bad)) {
-                SL_TRY(row_failed(r, i, bad_count, SL_ERR_INVALID_INPUT, err,
+                SL_TRY(row_failed(r, i, bad_count, limit, failed, SL_ERR_INVALID_INPUT, err,
                                   "invalid UTF-8 at %s:%lld:%u in column \"%s\" (byte %zu of the value)", r->path,
                                   (long long)r->row_line[i], c + 1, r->config.names ? r->config.names[c] : "?",
                                   bad + 1));
+                n = *limit;
                 continue;
             }
             out[i] = sl_string_make(s, len);
         }
         return SL_OK;
     }
+    uint32_t n = *limit;
     for (uint32_t i = 0; i < n; i++) {
         if (r->row_bad[i])
             continue;
@@ -514,10 +530,11 @@ static sl_status convert_column(sl_csv_reader *r, uint32_t c, sl_vector *v, uint
         }
         if (!sl_text_parse_slot(v, i, s, len)) {
             clear_slot(v, i);
-            SL_TRY(row_failed(r, i, bad_count, SL_ERR_INVALID_INPUT, err,
+            SL_TRY(row_failed(r, i, bad_count, limit, failed, SL_ERR_INVALID_INPUT, err,
                               "Error when converting column \"%s\" at %s:%lld:%u: could not convert \"%.*s\" to %s",
                               r->config.names ? r->config.names[c] : "?", r->path, (long long)r->row_line[i], c + 1,
                               (int)(len > 200 ? 200 : len), s, type_name(t, tbuf)));
+            n = *limit;
         }
     }
     return SL_OK;
@@ -541,15 +558,21 @@ static sl_status build_batch(sl_csv_reader *r, uint32_t n, uint32_t bad_count, s
         }
         heap->size = 0;
     }
+    /* without ignore_errors, a bad value stops its column at its row (limit) and later
+     * columns only check earlier rows, so err ends up with the first error in file order */
+    uint32_t limit = n;
+    sl_status failed = SL_OK;
     for (uint32_t c = 0; c < r->ncols && st == SL_OK; c++) {
         sl_vector *v = batch->columns[c];
         if (v->type.id == SL_TYPE_VARCHAR)
             st = sl_vector_add_heap(v, heap, err);
         if (st == SL_OK)
-            st = convert_column(r, c, v, n, heap, &bad_count, err);
+            st = convert_column(r, c, v, &limit, heap, &bad_count, &failed, err);
     }
     if (heap)
         sl_buffer_unref(heap);
+    if (st == SL_OK)
+        st = failed;
     if (st != SL_OK) {
         sl_batch_free(batch);
         return st;
@@ -576,6 +599,25 @@ static sl_status build_batch(sl_csv_reader *r, uint32_t n, uint32_t bad_count, s
     }
     *out = batch;
     return SL_OK;
+}
+
+/* Reports a row-structure error (bad quoting, wrong field count) found while splitting row
+ * n of the batch (buf[first..r->pos) holds rows 0..n-1). Values of the rows before it are
+ * converted first: errors are reported in file order, so a conversion error there wins. */
+static sl_status structural_error(sl_csv_reader *r, uint32_t n, size_t first, sl_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static sl_status structural_error(sl_csv_reader *r, uint32_t n, size_t first, sl_error *err, const char *fmt, ...)
+{
+    if (n > 0) {
+        sl_batch *batch = NULL;
+        SL_TRY(build_batch(r, n, 0, r->pos - first, &batch, NULL, err));
+        sl_batch_free(batch);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    sl_error_setv(err, SL_ERR_INVALID_INPUT, -1, fmt, ap);
+    va_end(ap);
+    return SL_ERR_INVALID_INPUT;
 }
 
 sl_status sl_csv_reader_next(sl_csv_reader *r, sl_batch **out, int64_t *rejected, sl_error *err)
@@ -617,23 +659,26 @@ sl_status sl_csv_reader_next(sl_csv_reader *r, sl_batch **out, int64_t *rejected
             r->row_bad[n] = 0;
             r->row_line[n] = r->line;
             if (status == SL_CSV_ROW_UNTERMINATED || status == SL_CSV_ROW_BAD_QUOTE) {
+                /* row.newlines counts the line breaks before the bad field */
                 if (!r->config.ignore_errors) {
                     if (status == SL_CSV_ROW_UNTERMINATED)
-                        return sl_error_set(err, SL_ERR_INVALID_INPUT,
-                                            "unterminated quoted field starting at %s:%lld:%u", r->path,
-                                            (long long)r->line, row.error_field + 1);
-                    return sl_error_set(err, SL_ERR_INVALID_INPUT,
-                                        "unexpected character after the closing quote at %s:%lld:%u", r->path,
-                                        (long long)(r->line + row.newlines), row.error_field + 1);
+                        return structural_error(r, n, first, err,
+                                                "unterminated quoted field starting at %s:%lld:%u (the quote "
+                                                "is never closed before the end of the file)",
+                                                r->path, (long long)(r->line + row.newlines), row.error_field + 1);
+                    return structural_error(r, n, first, err,
+                                            "unexpected character after the closing quote at %s:%lld:%u", r->path,
+                                            (long long)(r->line + row.newlines), row.error_field + 1);
                 }
                 /* skip: an unterminated field swallows the rest of the file; a bad quote
                  * skips to the end of its line */
                 if (status == SL_CSV_ROW_UNTERMINATED) {
                     r->pos = r->end;
                 } else {
-                    const char *nl = memchr(r->buf + r->pos, '\n', r->end - r->pos);
+                    /* from the bad character: earlier quoted fields may hold line breaks */
+                    const char *nl = memchr(r->buf + row.error_offset, '\n', r->end - row.error_offset);
                     r->pos = nl ? (size_t)(nl + 1 - r->buf) : r->end;
-                    r->line++;
+                    r->line += row.newlines + 1;
                 }
                 if (rejected)
                     *rejected += 1;
@@ -652,8 +697,8 @@ sl_status sl_csv_reader_next(sl_csv_reader *r, sl_batch **out, int64_t *rejected
                     continue;
                 }
                 if (!r->config.ignore_errors)
-                    return sl_error_set(err, SL_ERR_INVALID_INPUT, "expected %u columns but found %u at %s:%lld",
-                                        r->ncols, fields, r->path, (long long)r->line);
+                    return structural_error(r, n, first, err, "expected %u columns but found %u at %s:%lld",
+                                            r->ncols, fields, r->path, (long long)r->line);
                 r->row_bad[n] = 1;
                 bad_count++;
             }

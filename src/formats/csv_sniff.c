@@ -3,8 +3,11 @@
  *
  * Reads the first block of the file (up to 8 MiB), then:
  *  1. dialect: tries every delimiter (, | ; \t) x quote (" ') not given by the user on
- *     the first rows and keeps the one whose rows agree on the most columns (ties go to
- *     the earlier candidate: ',' and '"');
+ *     the first rows; each row votes for its column count. A dialect is consistent when
+ *     at least 80% of the rows agree (a few malformed rows do not rule it out, like
+ *     DuckDB); consistent dialects win, then more columns, then more agreeing rows (ties
+ *     go to the earlier candidate: ',' and '"'). The quote ' is only considered when it
+ *     actually quotes a field of the sample;
  *  2. types: for each column over up to sample_size rows, the narrowest of BOOLEAN,
  *     BIGINT, DOUBLE, DATE, TIMESTAMP that every non-empty value converts to, else
  *     VARCHAR (like DuckDB's read_csv; integers beyond BIGINT become DOUBLE);
@@ -85,14 +88,19 @@ typedef struct sniff_fields {
     uint8_t fflags[SNIFF_MAX_FIELDS];
 } sniff_fields;
 
-/* Scores a dialect on the first rows: *columns = column count of the first row, *agree =
- * rows with that count, *ok = no quoting error. Blank lines are ignored. */
+/* Scores a dialect on the first rows. Rows vote for their column count: *columns = the
+ * most common count (ties: the one seen first, so the header row decides), *agree = rows
+ * with that count, *rows = rows scored, *quoted = fields opened with the quote character,
+ * *ok = no quoting error on the first row. Blank lines are ignored. Counts are tracked for
+ * up to SNIFF_VOTE_SLOTS distinct values; rarer counts only add to *rows. */
+#define SNIFF_VOTE_SLOTS 16
 static void score_dialect(const sniff_buffer *b, size_t pos, const sl_csv_dialect *d, sniff_fields *f,
-                          uint32_t *columns, uint32_t *agree, uint32_t *rows, bool *ok)
+                          uint32_t *columns, uint32_t *agree, uint32_t *rows, uint32_t *quoted, bool *ok)
 {
     bool special[256];
     sl_csv_special_init(d, special);
-    *columns = 0, *agree = 0, *rows = 0, *ok = true;
+    uint32_t vote_count[SNIFF_VOTE_SLOTS], vote_rows[SNIFF_VOTE_SLOTS], votes = 0;
+    *columns = 0, *agree = 0, *rows = 0, *quoted = 0, *ok = true;
     for (int i = 0; i < SNIFF_DIALECT_ROWS && pos < b->size; i++) {
         sl_csv_row row;
         sl_csv_row_status st = sl_csv_split_row(d, special, b->data, pos, b->size, true, SNIFF_MAX_FIELDS, f->fstart,
@@ -101,17 +109,41 @@ static void score_dialect(const sniff_buffer *b, size_t pos, const sl_csv_dialec
             /* a quoting error after good rows is the data's problem (the reader reports it);
              * one on the first row rules the dialect out */
             *ok = *rows > 0;
-            return;
+            if (st == SL_CSV_ROW_UNTERMINATED || st == SL_CSV_ROW_BAD_QUOTE)
+                (*quoted)++;
+            break;
         }
         pos = row.next;
         if (row.field_count == 1 && f->flen[0] == 0 && !(f->fflags[0] & SL_CSV_FIELD_QUOTED))
             continue;
-        if (*rows == 0)
-            *columns = row.field_count;
+        uint32_t stored = row.field_count < SNIFF_MAX_FIELDS ? row.field_count : SNIFF_MAX_FIELDS;
+        for (uint32_t k = 0; k < stored; k++)
+            *quoted += f->fflags[k] & SL_CSV_FIELD_QUOTED;
         (*rows)++;
-        if (row.field_count == *columns)
-            (*agree)++;
+        uint32_t v = 0;
+        while (v < votes && vote_count[v] != row.field_count)
+            v++;
+        if (v == votes && votes < SNIFF_VOTE_SLOTS) {
+            vote_count[votes] = row.field_count;
+            vote_rows[votes++] = 0;
+        }
+        if (v < votes)
+            vote_rows[v]++;
     }
+    for (uint32_t v = 0; v < votes; v++) {
+        if (vote_rows[v] > *agree) {
+            *agree = vote_rows[v];
+            *columns = vote_count[v];
+        }
+    }
+}
+
+/* A dialect is consistent when a large majority of the sampled rows (at least 80%) share
+ * its column count; the rest are malformed rows
+ * that the reader reports or, with ignore_errors, skips (like DuckDB's sniffer). */
+static bool sniff_consistent(uint32_t agree, uint32_t rows)
+{
+    return (uint64_t)(rows - agree) * 5 <= rows;
 }
 
 /* Candidate types in widening order. */
@@ -225,14 +257,20 @@ sl_status sl_csv_sniff(sl_arena *arena, const char *path, const sl_copy_options 
             cand.escape = opts->escape_set && opts->escape ? opts->escape : cand.quote;
             if (cand.quote && cand.quote == cand.delimiter)
                 continue;
-            uint32_t columns, agree, rows;
+            uint32_t columns, agree, rows, quoted;
             bool ok;
-            score_dialect(&b, start, &cand, f, &columns, &agree, &rows, &ok);
+            score_dialect(&b, start, &cand, f, &columns, &agree, &rows, &quoted, &ok);
             if (!ok)
                 continue;
-            /* all rows agreeing beats more columns; then more columns; then more agreeing rows */
-            bool consistent = agree == rows;
-            bool best_consistent = best_agree == best_rows;
+            /* a quote character other than the first candidate ('"') must earn its place by
+             * quoting a field of the sample; else it only hides real '"' quoting (and its
+             * errors, such as an unterminated quote) */
+            if (!opts->quote_set && qi > 0 && quoted == 0)
+                continue;
+            /* consistent (a large majority of rows agree) beats more columns; then more
+             * columns; then more agreeing rows */
+            bool consistent = sniff_consistent(agree, rows);
+            bool best_consistent = sniff_consistent(best_agree, best_rows);
             /* with a given schema, a dialect producing its column count wins first */
             uint32_t want = opts->column_count;
             bool fits = want && (columns == want || columns == want + 1);

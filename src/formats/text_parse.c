@@ -299,7 +299,11 @@ bool sl_text_parse_timestamp(const char *s, size_t n, int64_t *micros)
     }
     if (p != e)
         return false;
-    *micros = (int64_t)days * 86400000000LL + ((h * 60 + mi) * 60 + sec) * 1000000LL + frac;
+    /* days outside about +-290,000 years do not fit in int64 microseconds */
+    int64_t day_micros, time_micros = (((int64_t)h * 60 + mi) * 60 + sec) * 1000000LL + frac;
+    if (__builtin_mul_overflow((int64_t)days, 86400000000LL, &day_micros) ||
+        __builtin_add_overflow(day_micros, time_micros, micros))
+        return false;
     return true;
 }
 

@@ -28,9 +28,9 @@ static const char *const option_sets[] = {
     ", all_varchar = true",
     ", ignore_errors = true",
     ", sample_size = 1",
-    ", columns = {'a': 'INTEGER', 'b': 'VARCHAR', 'c': 'DOUBLE'}",
+    ", columns = '{''a'': ''INTEGER'', ''b'': ''VARCHAR'', ''c'': ''DOUBLE''}'",
     ", delim = ';', header = true, ignore_errors = true",
-    ", types = ['DATE', 'TIMESTAMP', 'DECIMAL(15,2)'], header = false",
+    ", types = '[''DATE'', ''TIMESTAMP'', ''DECIMAL(15,2)'']', header = false",
 };
 
 static void fuzz_check(int ok)

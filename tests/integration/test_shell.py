@@ -343,3 +343,13 @@ def test_interactive_session(tmp_path):
     finally:
         sh.close()
     assert (tmp_path / ".sluice_history").exists()
+
+
+def test_c_statement_lengths():
+    """-c text has no trailing newline; every length must work (the script buffer once
+    overflowed by one byte when the shell appended its own newline)."""
+    for pad in range(0, 48):
+        sql = "SELECT 1 AS a, 2 AS b, CAST(123 AS DECIMAL(38,10)) AS d" + " " * pad
+        p = run("-csv", "-c", sql)
+        assert p.returncode == 0, (pad, p.stderr)
+        assert p.stdout == "a,b,d\n1,2,123.0000000000\n"

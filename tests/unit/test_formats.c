@@ -237,6 +237,153 @@ static void test_csv_errors(void)
     sl_arena_free(&arena);
 }
 
+/* Errors come in file order: a conversion error before a structural one (wrong field
+ * count, unterminated quote) wins, and so does an earlier row in a later column. */
+static void test_csv_error_order(void)
+{
+    sl_arena arena;
+    sl_arena_init(&arena, 0);
+    char out[4096];
+    sl_error err;
+    const char *on[] = { "columns", "header" };
+    sl_value ov[2] = { text_value("{'id': 'INTEGER', 'val': 'INTEGER'}"), sl_value_boolean(true) };
+
+    const char *path = write_file("order1.csv", "id,val\n1,10\n2,oops\n3,30\n4,40,extra\n5,50\n");
+    sl_value p = text_value(path);
+    CHECK(run_function("read_csv", &p, 1, on, ov, 2, out, sizeof out, NULL, NULL, NULL, NULL, &err, &arena) ==
+          SL_ERR_INVALID_INPUT);
+    CHECK(strstr(err.message, "order1.csv:3:2") && strstr(err.message, "\"oops\"") && strstr(err.message, "\"val\""));
+    sl_value_free(&p);
+
+    /* line 2 column 2 comes before line 3 column 1 */
+    path = write_file("order2.csv", "id,val\n1,x\ny,2\n");
+    p = text_value(path);
+    CHECK(run_function("read_csv", &p, 1, on, ov, 2, out, sizeof out, NULL, NULL, NULL, NULL, &err, &arena) ==
+          SL_ERR_INVALID_INPUT);
+    CHECK(strstr(err.message, "order2.csv:2:2") && strstr(err.message, "\"x\""));
+    sl_value_free(&p);
+
+    /* a conversion error before an unterminated quote */
+    path = write_file("order3.csv", "id,val\n1,2\nz,3\n4,\"5\n");
+    p = text_value(path);
+    CHECK(run_function("read_csv", &p, 1, on, ov, 2, out, sizeof out, NULL, NULL, NULL, NULL, &err, &arena) ==
+          SL_ERR_INVALID_INPUT);
+    CHECK(strstr(err.message, "order3.csv:3:1") && strstr(err.message, "\"z\""));
+    sl_value_free(&p);
+
+    /* the structural error is still reported when the rows before it are fine */
+    path = write_file("order4.csv", "id,val\n1,2\n3,4,5\nq,6\n");
+    p = text_value(path);
+    CHECK(run_function("read_csv", &p, 1, on, ov, 2, out, sizeof out, NULL, NULL, NULL, NULL, &err, &arena) ==
+          SL_ERR_INVALID_INPUT);
+    CHECK(strstr(err.message, "expected 2 columns but found 3") && strstr(err.message, "order4.csv:3"));
+    sl_value_free(&p);
+
+    /* COPY FROM takes the same path */
+    sl_catalog *cat = sl_catalog_new();
+    sl_column_def cols[2] = { { "id", sl_type_make(SL_TYPE_INTEGER), false },
+                              { "val", sl_type_make(SL_TYPE_INTEGER), false } };
+    sl_table *t = NULL;
+    CHECK_OK(sl_catalog_create_table(cat, "strict_t", cols, 2, false, &t, &err));
+    sl_copy_options opts;
+    sl_copy_options_init(&opts);
+    opts.path = write_file("order5.csv", "id,val\n1,10\n2,oops\n3,30\n4,40,extra\n5,50\n");
+    opts.header = 1;
+    CHECK(sl_copy_from(NULL, t, &opts, NULL, NULL, &err) == SL_ERR_INVALID_INPUT);
+    CHECK(strstr(err.message, "order5.csv:3:2") && strstr(err.message, "\"oops\""));
+    sl_catalog_free(cat);
+
+    /* ignore_errors: a row with a bad quote after a quoted line break is skipped whole */
+    path = write_file("badquote.csv", "a,b\n1,\"x\ny\"z\n2,3\n4,5\n");
+    p = text_value(path);
+    const char *onq[] = { "columns", "header", "quote", "ignore_errors" };
+    sl_value ovq[4] = { ov[0], ov[1], text_value("\""), sl_value_boolean(true) };
+    int64_t rejected = 0;
+    CHECK_OK(run_function("read_csv", &p, 1, onq, ovq, 4, out, sizeof out, NULL, NULL, NULL, &rejected, &err,
+                          &arena));
+    CHECK_EQ_STR(out, "2|3\n4|5\n");
+    CHECK_EQ_INT(rejected, 1);
+    sl_value_free(&ovq[2]);
+    sl_value_free(&p);
+
+    sl_value_free(&ov[0]);
+    sl_arena_free(&arena);
+}
+
+/* A quote opened and never closed is an error at the line:field where it opened, also
+ * when the quote character is sniffed (the quote ' must not be picked just because it
+ * hides the problem). */
+static void test_csv_unterminated_sniffed(void)
+{
+    sl_arena arena;
+    sl_arena_init(&arena, 0);
+    char out[4096];
+    sl_error err;
+    const char *on[] = { "header" };
+    sl_value ov[1] = { sl_value_boolean(true) };
+
+    const char *path = write_file("unterm1.csv", "id,name\n1,\"unterminated\n2,ok\n");
+    sl_value p = text_value(path);
+    CHECK(run_function("read_csv", &p, 1, on, ov, 1, out, sizeof out, NULL, NULL, NULL, NULL, &err, &arena) ==
+          SL_ERR_INVALID_INPUT);
+    CHECK(strstr(err.message, "unterminated quoted field starting at") && strstr(err.message, "unterm1.csv:2:2"));
+    sl_value_free(&p);
+
+    /* the open quote is on the row's second line (after a quoted line break) */
+    path = write_file("unterm2.csv", "a,b,c\n1,\"x\ny\",z\n2,\"p\nq\",\"open\n3,4,5\n");
+    p = text_value(path);
+    CHECK(run_function("read_csv", &p, 1, on, ov, 1, out, sizeof out, NULL, NULL, NULL, NULL, &err, &arena) ==
+          SL_ERR_INVALID_INPUT);
+    CHECK(strstr(err.message, "unterminated quoted field starting at") && strstr(err.message, "unterm2.csv:5:3"));
+    sl_value_free(&p);
+    sl_arena_free(&arena);
+}
+
+/* A few malformed rows do not make the sniffer fall back to one column: the delimiter
+ * that gives most rows the same column count wins (like DuckDB). */
+static void test_csv_sniff_majority(void)
+{
+    sl_arena arena;
+    sl_arena_init(&arena, 0);
+    char out[4096];
+    sl_error err;
+    uint32_t ncols;
+    sl_type *types;
+    const char **names;
+    const char *on[] = { "header", "ignore_errors" };
+    sl_value ov[2] = { sl_value_boolean(true), sl_value_boolean(true) };
+
+    const char *path = write_file("majority.csv", "id,val\n1,10\n2,oops\n3,30\n4,40,extra\n5,50\n");
+    sl_value p = text_value(path);
+    int64_t rejected = 0;
+    CHECK_OK(run_function("read_csv", &p, 1, on, ov, 2, out, sizeof out, &ncols, &types, &names, &rejected, &err,
+                          &arena));
+    CHECK_EQ_INT(ncols, 2);
+    if (ncols == 2) {
+        CHECK_EQ_STR(names[0], "id");
+        CHECK_EQ_STR(names[1], "val");
+        CHECK_EQ_INT(types[0].id, SL_TYPE_BIGINT);
+        CHECK_EQ_INT(types[1].id, SL_TYPE_VARCHAR);   /* "oops" is a value of the column, as in DuckDB */
+    }
+    CHECK_EQ_STR(out, "1|10\n2|oops\n3|30\n5|50\n");
+    CHECK_EQ_INT(rejected, 1);
+
+    /* without ignore_errors the bad row is reported, not hidden in a one-column schema */
+    CHECK(run_function("read_csv", &p, 1, on, ov, 1, out, sizeof out, NULL, NULL, NULL, NULL, &err, &arena) ==
+          SL_ERR_INVALID_INPUT);
+    CHECK(strstr(err.message, "expected 2 columns but found 3") && strstr(err.message, "majority.csv:5"));
+    sl_value_free(&p);
+
+    /* but when many rows disagree there is no consistent multi-column reading */
+    path = write_file("ragged.csv", "a,b\n1\n2,3,4\n5\n6,7\n");
+    p = text_value(path);
+    CHECK_OK(run_function("read_csv", &p, 1, NULL, NULL, 0, out, sizeof out, &ncols, &types, &names, NULL, &err,
+                          &arena));
+    CHECK_EQ_INT(ncols, 1);
+    sl_value_free(&p);
+    sl_arena_free(&arena);
+}
+
 /* Big file crossing the reader's buffer, TPC-H style trailing delimiter, COPY FROM. */
 static void test_copy_from_tbl(void)
 {
@@ -440,6 +587,9 @@ int main(void)
     }
     CHECK_RUN(test_csv_sniff_and_read);
     CHECK_RUN(test_csv_errors);
+    CHECK_RUN(test_csv_error_order);
+    CHECK_RUN(test_csv_unterminated_sniffed);
+    CHECK_RUN(test_csv_sniff_majority);
     CHECK_RUN(test_copy_from_tbl);
     CHECK_RUN(test_csv_writer);
     CHECK_RUN(test_json_reader);

@@ -229,6 +229,11 @@ static void test_substring(void)
            ARGS(VSTR("hello", "hello", "hello", "hello", "hello", "hello", "hello"), VI64(0, -3, -3, 3, 2, 10, 0),
                 VI64(3, 100, 2, -2, 1000, 1, -1)),
            "he", "llo", "ll", "he", "ello", "", "");
+    EXPECT("substring", SL_TYPE_VARCHAR, 13,
+           ARGS(VSTR("hello", "hello", "hello", "hello", "hello", "hello", "hello", "hello", "hello", "hello", "hello",
+                     "hello", "hello"),
+                VI64(-7, -6, -6, -5, -6, -7, -2, -7, 0, -1, 7, 6, 6), VI64(3, 3, 2, 2, 1, 10, -2, -1, 2, 5, -3, -3, -1)),
+           "h", "he", "h", "he", "", "hello", "el", "", "h", "o", "lo", "llo", "o");
     EXPECT("substring", SL_TYPE_VARCHAR, 3,
            ARGS(VSTR("héllo wörld and more text", "héllo", NULL), VI64(2, -4, 1)),
            "éllo wörld and more text", "éllo", "NULL");
@@ -260,9 +265,10 @@ static void test_search_replace(void)
     EXPECT("replace", SL_TYPE_VARCHAR, 3, ARGS(VSTR("aaa", "abc", "the quick brown fox"), VSTR("a", "", "quick"),
                                                 VSTR("bb", "x", "slow")),
            "bbbbbb", "abc", "the slow brown fox");
-    EXPECT("split_part", SL_TYPE_VARCHAR, 5,
-           ARGS(VSTR("a,b,c", "a,b,c", "a,b,c", "a,b,c", "a::b::c"), VSTR(",", ",", ",", "", "::"), VI64(2, 5, -1, 1, 3)),
-           "b", "", "c", "a", "c");
+    EXPECT("split_part", SL_TYPE_VARCHAR, 6,
+           ARGS(VSTR("a,b,c", "a,b,c", "a,b,c", "a,b,c", "a::b::c", "a,b"), VSTR(",", ",", ",", "", "::", ","),
+                VI64(2, 5, -1, 1, 3, 0)),
+           "b", "", "c", "a", "c", "");
     EXPECT("repeat", SL_TYPE_VARCHAR, 3, ARGS(VSTR("ab", "ab", "xyz"), VI64(3, -1, 5)), "ababab", "", "xyzxyzxyzxyzxyz");
     EXPECT("reverse", SL_TYPE_VARCHAR, 1, ARGS(VSTR("héllo")), "olléh");
     EXPECT("ascii", SL_TYPE_INTEGER, 3, ARGS(VSTR("é", "A", "")), "233", "65", "0");
