@@ -23,7 +23,14 @@
  *                                               the correlated equalities and LEFT-joined on
  *                                               them; the projection is evaluated above the
  *                                               join and count() results are COALESCEd to 0
- *                                               (the "count bug")
+ *                                               (the "count bug"). When a correlated
+ *                                               predicate is not such an equality (y < l.x),
+ *                                               the outer columns it uses are first made
+ *                                               DISTINCT from a renumbered copy of the outer
+ *                                               input (D); the aggregate runs over D joined
+ *                                               with the subquery's input, grouped by D, and
+ *                                               is LEFT-joined back on IS NOT DISTINCT FROM
+ *                                               (Neumann & Kemper's dependent-join unnesting)
  *   scalar, correlated, otherwise               SINGLE join on the correlated predicates
  *
  * Everything else (correlation under LIMIT / WINDOW / set operations / aggregates outside
@@ -396,6 +403,322 @@ static sl_expr *coalesce_counts(sl_plan_context *ctx, sl_expr *e, const sl_logic
     return e;
 }
 
+/* ---------------------------------------------------------------- renumbered plan copies */
+
+/* Old table index -> new table index, for copying a plan subtree whose bindings must not
+ * collide with the original's. */
+typedef struct index_map {
+    uint32_t *from, *to;
+    uint32_t count, capacity;
+} index_map;
+
+static sl_status map_add(sl_plan_context *ctx, index_map *m, uint32_t old_index, uint32_t *new_index, sl_error *err)
+{
+    if (m->count == m->capacity) {
+        uint32_t cap = m->capacity ? m->capacity * 2 : 16;
+        uint32_t *from = sl_arena_alloc(ctx->arena, sizeof(uint32_t) * cap);
+        uint32_t *to = sl_arena_alloc(ctx->arena, sizeof(uint32_t) * cap);
+        if (!from || !to)
+            return sl_error_oom(err);
+        if (m->count) {
+            memcpy(from, m->from, sizeof(uint32_t) * m->count);
+            memcpy(to, m->to, sizeof(uint32_t) * m->count);
+        }
+        m->from = from;
+        m->to = to;
+        m->capacity = cap;
+    }
+    *new_index = ctx->next_table_index++;
+    m->from[m->count] = old_index;
+    m->to[m->count++] = *new_index;
+    return SL_OK;
+}
+
+static uint32_t map_lookup(const index_map *m, uint32_t index)
+{
+    for (uint32_t i = 0; i < m->count; i++)
+        if (m->from[i] == index)
+            return m->to[i];
+    return index;
+}
+
+/* Rewrites the depth-0 column bindings of a (cloned) expression through the map. */
+static void remap_expr(sl_expr *e, const index_map *m)
+{
+    if (!e)
+        return;
+    if (e->kind == SL_EXPR_COLUMN && e->depth == 0)
+        e->binding.table_index = map_lookup(m, e->binding.table_index);
+    for (uint32_t i = 0; i < e->arg_count; i++)
+        remap_expr(e->args[i], m);
+    remap_expr(e->filter, m);
+    for (uint32_t i = 0; i < e->order_count; i++)
+        remap_expr(e->order_by[i], m);
+    if (e->window) {
+        for (uint32_t i = 0; i < e->window->partition_count; i++)
+            remap_expr(e->window->partitions[i], m);
+        for (uint32_t i = 0; i < e->window->order_count; i++)
+            remap_expr(e->window->orders[i].expr, m);
+        remap_expr(e->window->start_offset, m);
+        remap_expr(e->window->end_offset, m);
+    }
+}
+
+static sl_status clone_exprs(sl_plan_context *ctx, sl_expr ***items, uint32_t count, const index_map *m,
+                             sl_error *err)
+{
+    if (!*items || count == 0)
+        return SL_OK;
+    sl_expr **copy = sl_arena_alloc(ctx->arena, sizeof(sl_expr *) * count);
+    if (!copy)
+        return sl_error_oom(err);
+    for (uint32_t i = 0; i < count; i++) {
+        copy[i] = NULL;
+        if ((*items)[i]) {
+            if (!(copy[i] = sl_expr_clone(ctx->arena, (*items)[i])))
+                return sl_error_oom(err);
+            remap_expr(copy[i], m);
+        }
+    }
+    *items = copy;
+    return SL_OK;
+}
+
+/* Deep copy of a decorrelated plan subtree in which every operator that creates columns
+ * gets a fresh table index; m receives old -> new. */
+static sl_status copy_plan(sl_plan_context *ctx, const sl_logical_op *op, index_map *m, sl_logical_op **out,
+                           sl_error *err)
+{
+    sl_logical_op *c = sl_logical_new(ctx, op->kind, op->child_count);
+    if (!c)
+        return sl_error_oom(err);
+    sl_logical_op **children = c->children;
+    *c = *op;
+    c->children = children;
+    for (uint32_t i = 0; i < op->child_count; i++)
+        SL_TRY(copy_plan(ctx, op->children[i], m, &c->children[i], err));
+    switch (op->kind) {
+    case SL_LOP_SCAN:
+    case SL_LOP_TABLE_FUNCTION:
+    case SL_LOP_VALUES:
+    case SL_LOP_PROJECT:
+    case SL_LOP_SETOP:
+        SL_TRY(map_add(ctx, m, op->table_index, &c->table_index, err));
+        break;
+    case SL_LOP_AGGREGATE:
+        SL_TRY(map_add(ctx, m, op->group_index, &c->group_index, err));
+        SL_TRY(map_add(ctx, m, op->aggregate_index, &c->aggregate_index, err));
+        break;
+    case SL_LOP_WINDOW:
+        SL_TRY(map_add(ctx, m, op->window_index, &c->window_index, err));
+        break;
+    case SL_LOP_JOIN:
+        if (op->join_type == SL_JOIN_MARK)
+            SL_TRY(map_add(ctx, m, op->mark_index, &c->mark_index, err));
+        break;
+    default:
+        break;
+    }
+    if (op->scan_column_count) {
+        c->scan_columns = sl_arena_alloc(ctx->arena, sizeof(uint32_t) * op->scan_column_count);
+        if (!c->scan_columns)
+            return sl_error_oom(err);
+        memcpy(c->scan_columns, op->scan_columns, sizeof(uint32_t) * op->scan_column_count);
+    }
+    SL_TRY(clone_exprs(ctx, &c->values, op->row_count * op->value_width, m, err));
+    SL_TRY(clone_exprs(ctx, &c->predicates, op->predicate_count, m, err));
+    SL_TRY(clone_exprs(ctx, &c->exprs, op->expr_count, m, err));
+    SL_TRY(clone_exprs(ctx, &c->aggregates, op->aggregate_count, m, err));
+    if (op->condition) {
+        if (!(c->condition = sl_expr_clone(ctx->arena, op->condition)))
+            return sl_error_oom(err);
+        remap_expr(c->condition, m);
+    }
+    if (op->order_count) {
+        c->orders = sl_arena_alloc(ctx->arena, sizeof(sl_order_spec) * op->order_count);
+        if (!c->orders)
+            return sl_error_oom(err);
+        for (uint32_t i = 0; i < op->order_count; i++) {
+            c->orders[i] = op->orders[i];
+            if (!(c->orders[i].expr = sl_expr_clone(ctx->arena, op->orders[i].expr)))
+                return sl_error_oom(err);
+            remap_expr(c->orders[i].expr, m);
+        }
+    }
+    if (op->kind != SL_LOP_EMPTY)
+        SL_TRY(sl_logical_columns(ctx, c, err));
+    *out = c;
+    return SL_OK;
+}
+
+/* Collects the distinct depth-1 column bindings of e (the outer columns a pulled-up
+ * correlated predicate uses). */
+static sl_status collect_outer_columns(sl_plan_context *ctx, const sl_expr *e, sl_expr_list *cols, sl_error *err)
+{
+    if (!e)
+        return SL_OK;
+    if (e->kind == SL_EXPR_COLUMN && e->depth == 1) {
+        for (uint32_t i = 0; i < cols->count; i++)
+            if (cols->items[i]->binding.table_index == e->binding.table_index &&
+                cols->items[i]->binding.column_index == e->binding.column_index)
+                return SL_OK;
+        return sl_expr_list_push(ctx->arena, cols, (sl_expr *)e, err);
+    }
+    for (uint32_t i = 0; i < e->arg_count; i++)
+        SL_TRY(collect_outer_columns(ctx, e->args[i], cols, err));
+    return SL_OK;
+}
+
+/* Replaces depth-1 references to outer[i] by the depth-0 column (table_index, i) and
+ * decrements deeper references (they move one level closer). */
+static void bind_to_distinct(sl_expr *e, const sl_expr_list *outer, uint32_t table_index)
+{
+    if (!e)
+        return;
+    if (e->kind == SL_EXPR_COLUMN && e->depth == 1) {
+        for (uint32_t i = 0; i < outer->count; i++) {
+            if (outer->items[i]->binding.table_index == e->binding.table_index &&
+                outer->items[i]->binding.column_index == e->binding.column_index) {
+                e->binding.table_index = table_index;
+                e->binding.column_index = i;
+                e->depth = 0;
+                return;
+            }
+        }
+    } else if (e->kind == SL_EXPR_COLUMN && e->depth > 1) {
+        e->depth--;
+    }
+    for (uint32_t i = 0; i < e->arg_count; i++)
+        bind_to_distinct(e->args[i], outer, table_index);
+}
+
+/* The general shape of a correlated scalar aggregate (any correlated predicates):
+ *
+ *   input LEFT JOIN AGGREGATE[groups d](D JOIN inner ON corr(d)) ON outer IS NOT DISTINCT FROM d
+ *   D = DISTINCT(PROJECT[outer columns](copy of input))
+ *
+ * Fills *cond with the join condition of the final LEFT join; agg is rewired in place. */
+static sl_status unnest_over_distinct_outer(sl_plan_context *ctx, sl_expr_list *corr, sl_logical_op *agg,
+                                            sl_logical_op *input, sl_expr_list *cond, int position, sl_error *err)
+{
+    sl_expr_list outer = { 0 };
+    for (uint32_t i = 0; i < corr->count; i++)
+        SL_TRY(collect_outer_columns(ctx, corr->items[i], &outer, err));
+    if (outer.count == 0)
+        return unsupported(err, position, "correlated predicate without an outer column");
+    for (uint32_t i = 0; i < outer.count; i++)
+        if (sl_logical_find_column(input, outer.items[i]->binding) < 0)
+            return unsupported(err, position, "outer column that is not produced by the FROM clause");
+
+    /* D: the distinct outer values, from a copy of the input with fresh bindings */
+    index_map m = { 0 };
+    sl_logical_op *copy;
+    SL_TRY(copy_plan(ctx, input, &m, &copy, err));
+    sl_logical_op *proj = sl_logical_new(ctx, SL_LOP_PROJECT, 1);
+    sl_logical_op *distinct = sl_logical_new(ctx, SL_LOP_DISTINCT, 1);
+    sl_expr **cols = sl_arena_alloc(ctx->arena, sizeof(sl_expr *) * outer.count);
+    if (!proj || !distinct || !cols)
+        return sl_error_oom(err);
+    for (uint32_t i = 0; i < outer.count; i++) {
+        const sl_expr *o = outer.items[i];
+        cols[i] = sl_expr_column(ctx->arena, o->type, map_lookup(&m, o->binding.table_index), o->binding.column_index);
+        if (!cols[i])
+            return sl_error_oom(err);
+    }
+    proj->children[0] = copy;
+    proj->exprs = cols;
+    proj->expr_count = outer.count;
+    proj->table_index = ctx->next_table_index++;
+    SL_TRY(sl_logical_columns(ctx, proj, err));
+    distinct->children[0] = proj;
+    SL_TRY(sl_logical_columns(ctx, distinct, err));
+
+    /* D JOIN inner ON the correlated predicates, now over D's columns */
+    sl_expr_list on = { 0 };
+    for (uint32_t i = 0; i < corr->count; i++) {
+        sl_expr *c = sl_expr_clone(ctx->arena, corr->items[i]);
+        if (!c)
+            return sl_error_oom(err);
+        bind_to_distinct(c, &outer, proj->table_index);
+        SL_TRY(sl_expr_list_push(ctx->arena, &on, c, err));
+    }
+    sl_logical_op *below = distinct;
+    SL_TRY(add_join(ctx, &below, agg->children[0], SL_JOIN_INNER, &on, NULL, err));
+    agg->children[0] = below;
+
+    /* group by D's columns; join back on IS NOT DISTINCT FROM */
+    uint32_t group_index = ctx->next_table_index++;
+    sl_expr **groups = sl_arena_alloc(ctx->arena, sizeof(sl_expr *) * outer.count);
+    if (!groups)
+        return sl_error_oom(err);
+    for (uint32_t i = 0; i < outer.count; i++) {
+        const sl_expr *o = outer.items[i];
+        groups[i] = sl_expr_column(ctx->arena, o->type, proj->table_index, i);
+        sl_expr *outer_ref = sl_expr_clone(ctx->arena, o);
+        sl_expr *g = sl_expr_column(ctx->arena, o->type, group_index, i);
+        sl_expr *same = sl_expr_new(ctx->arena, SL_EXPR_IS_DISTINCT, sl_type_make(SL_TYPE_BOOLEAN));
+        sl_expr **args = sl_arena_alloc(ctx->arena, sizeof(sl_expr *) * 2);
+        if (!groups[i] || !outer_ref || !g || !same || !args)
+            return sl_error_oom(err);
+        outer_ref->depth = 0;
+        args[0] = outer_ref;
+        args[1] = g;
+        same->args = args;
+        same->arg_count = 2;
+        same->negated = true;   /* IS NOT DISTINCT FROM */
+        SL_TRY(sl_expr_list_push(ctx->arena, cond, same, err));
+    }
+    agg->exprs = groups;
+    agg->expr_count = outer.count;
+    agg->group_index = group_index;
+    return sl_logical_columns(ctx, agg, err);
+}
+
+/* Splits correlated predicate c into its inner and outer sides if it is an equality
+ * inner = outer (outer side: correlated columns only). */
+static bool inner_outer_equality(sl_expr *c, sl_expr **inner, sl_expr **outer)
+{
+    if (!sl_expr_is_call(c, "="))
+        return false;
+    for (int side = 0; side < 2; side++) {
+        sl_expr *in = c->args[side], *out = c->args[1 - side];
+        if (!sl_expr_has_correlated(in) && sl_expr_has_correlated(out) && !has_depth0_column(out)) {
+            *inner = in;
+            *outer = out;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The common shape: every correlated predicate is inner = outer. The aggregate is grouped
+ * by the inner sides; *cond receives outer = group column for the LEFT join. */
+static sl_status group_by_inner_equalities(sl_plan_context *ctx, sl_expr_list *corr, sl_logical_op *agg,
+                                           sl_expr_list *cond, sl_error *err)
+{
+    sl_expr **groups = sl_arena_alloc(ctx->arena, sizeof(sl_expr *) * (corr->count + 1));
+    if (!groups)
+        return sl_error_oom(err);
+    uint32_t group_index = ctx->next_table_index++;
+    for (uint32_t i = 0; i < corr->count; i++) {
+        sl_expr *inner = NULL, *outer = NULL;
+        inner_outer_equality(corr->items[i], &inner, &outer);
+        groups[i] = inner;
+        sl_expr *o = sl_expr_clone(ctx->arena, outer);
+        sl_expr *g = sl_expr_column(ctx->arena, inner->type, group_index, i);
+        if (!o || !g)
+            return sl_error_oom(err);
+        decrement_depth(o);
+        sl_expr *eq;
+        SL_TRY(sl_expr_make_compare(ctx->arena, "=", o, g, &eq, err));
+        SL_TRY(sl_expr_list_push(ctx->arena, cond, eq, err));
+    }
+    agg->exprs = groups;
+    agg->expr_count = corr->count;
+    agg->group_index = group_index;
+    return sl_logical_columns(ctx, agg, err);
+}
+
 static sl_status unnest_scalar_aggregate(sl_plan_context *ctx, sl_expr *s, sl_logical_op *agg,
                                          sl_logical_op **input, sl_expr **replacement, sl_error *err)
 {
@@ -406,42 +729,16 @@ static sl_status unnest_scalar_aggregate(sl_plan_context *ctx, sl_expr *s, sl_lo
     SL_TRY(sl_logical_refresh(ctx, top, err));
     if (plan_has_correlated(agg))
         return unsupported(err, s->position, "outer column inside an aggregate of a scalar subquery");
-    sl_expr **groups = sl_arena_alloc(ctx->arena, sizeof(sl_expr *) * (corr.count + 1));
-    if (!groups)
-        return sl_error_oom(err);
-    uint32_t group_index = ctx->next_table_index++;
-    for (uint32_t i = 0; i < corr.count; i++) {
-        sl_expr *c = corr.items[i];
-        sl_expr *inner = NULL, *outer = NULL;
-        if (sl_expr_is_call(c, "=")) {
-            if (!sl_expr_has_correlated(c->args[0]) && sl_expr_has_correlated(c->args[1]) &&
-                !has_depth0_column(c->args[1])) {
-                inner = c->args[0];
-                outer = c->args[1];
-            } else if (!sl_expr_has_correlated(c->args[1]) && sl_expr_has_correlated(c->args[0]) &&
-                       !has_depth0_column(c->args[0])) {
-                inner = c->args[1];
-                outer = c->args[0];
-            }
-        }
-        if (!inner)
-            return unsupported(err, s->position,
-                               "correlated aggregate subquery whose correlation is not an equality "
-                               "between an inner and an outer expression");
-        groups[i] = inner;
-        sl_expr *o = sl_expr_clone(ctx->arena, outer);
-        sl_expr *g = sl_expr_column(ctx->arena, inner->type, group_index, i);
-        if (!o || !g)
-            return sl_error_oom(err);
-        decrement_depth(o);
-        sl_expr *eq;
-        SL_TRY(sl_expr_make_compare(ctx->arena, "=", o, g, &eq, err));
-        SL_TRY(sl_expr_list_push(ctx->arena, &cond, eq, err));
+    bool all_equalities = true;
+    for (uint32_t i = 0; i < corr.count && all_equalities; i++) {
+        sl_expr *inner, *outer;
+        all_equalities = inner_outer_equality(corr.items[i], &inner, &outer);
     }
-    agg->exprs = groups;
-    agg->expr_count = corr.count;
-    agg->group_index = group_index;
-    SL_TRY(sl_logical_columns(ctx, agg, err));
+    if (all_equalities)
+        SL_TRY(group_by_inner_equalities(ctx, &corr, agg, &cond, err));
+    else
+        SL_TRY(unnest_over_distinct_outer(ctx, &corr, agg, *input, &cond, s->position, err));
+    SL_TRY(sl_logical_refresh(ctx, top, err));
 
     /* evaluate the subquery's projection above the LEFT join */
     sl_expr *e = sl_expr_column(ctx->arena, top->types[0], out_col.table_index, out_col.column_index);
