@@ -14,12 +14,20 @@
  * all-or-nothing: every check and allocation happens before the chunk list changes.
  * sl_table_append does not take the catalog lock itself (the table has no link to its
  * catalog): callers hold sl_catalog_lock, as scans do while reading the chunk list.
+ *
+ * Statistics (sl_column_stats, for the optimizer): each append folds its rows into a
+ * per-column null count, numeric min/max and a HyperLogLog sketch of sl_hash_vector
+ * hashes (1024 one-byte registers, ~3% standard error), after the chunks are committed.
  */
 #include "catalog/catalog.h"
+#include "common/text.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "common/hash.h"
 
 struct sl_catalog {
     pthread_mutex_t mutex;
@@ -57,6 +65,7 @@ static void sl_table_free(sl_table *t)
     for (size_t i = 0; i < t->chunk_count; i++)
         sl_batch_free(t->chunks[i]);
     sl_free(t->chunks);
+    sl_free(t->stats);
     for (uint32_t i = 0; i < t->column_count; i++)
         sl_free(t->columns[i].name);
     sl_free(t->columns);
@@ -136,49 +145,10 @@ sl_view *sl_catalog_find_view(sl_catalog *catalog, const char *name)
     return v;
 }
 
-/* Case-insensitive Levenshtein distance, capped at `limit + 1` (early exit). */
-static size_t sl_edit_distance(const char *a, const char *b, size_t limit)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if ((la > lb ? la - lb : lb - la) > limit)
-        return limit + 1;
-    if (lb > 255)
-        return limit + 1;
-    size_t row[256];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0], best = i;
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            int ca = a[i - 1] >= 'A' && a[i - 1] <= 'Z' ? a[i - 1] + 32 : a[i - 1];
-            int cb = b[j - 1] >= 'A' && b[j - 1] <= 'Z' ? b[j - 1] + 32 : b[j - 1];
-            size_t cost = diag + (ca != cb);
-            if (up + 1 < cost)
-                cost = up + 1;
-            if (row[j - 1] + 1 < cost)
-                cost = row[j - 1] + 1;
-            row[j] = cost;
-            diag = up;
-            if (cost < best)
-                best = cost;
-        }
-        if (best > limit)
-            return limit + 1;
-    }
-    return row[lb];
-}
-
 /* A name is "close" when at most half of it (at least 1, at most 3 edits) differs. */
 const char *sl_catalog_suggest(sl_catalog *catalog, const char *name)
 {
-    size_t len = strlen(name);
-    size_t limit = (len + 1) / 2;
-    if (limit < 1)
-        limit = 1;
-    if (limit > 3)
-        limit = 3;
+    size_t limit = sl_suggestion_limit(name);
     const char *best = NULL;
     size_t best_distance = limit + 1;
     sl_catalog_lock(catalog);
@@ -228,7 +198,8 @@ static sl_status sl_catalog_create_table_locked(sl_catalog *catalog, const char 
         return sl_error_oom(err);
     t->name = sl_strdup(name);
     t->columns = sl_calloc(column_count ? column_count : 1, sizeof(sl_column_def));
-    if (!t->name || !t->columns) {
+    t->stats = sl_calloc(column_count ? column_count : 1, sizeof(sl_column_stats));
+    if (!t->name || !t->columns || !t->stats) {
         sl_table_free(t);
         return sl_error_oom(err);
     }
@@ -401,6 +372,93 @@ sl_status sl_catalog_list_views(sl_catalog *catalog, const char ***names, size_t
     return SL_OK;
 }
 
+/* ----------------------------------------------------------------- statistics */
+
+bool sl_stats_numeric(sl_type type, const void *slot, double *out)
+{
+    switch (type.id) {
+    case SL_TYPE_TINYINT: *out = *(const int8_t *)slot; return true;
+    case SL_TYPE_SMALLINT: *out = *(const int16_t *)slot; return true;
+    case SL_TYPE_INTEGER: *out = *(const int32_t *)slot; return true;
+    case SL_TYPE_BIGINT: *out = (double)*(const int64_t *)slot; return true;
+    case SL_TYPE_REAL: *out = *(const float *)slot; break;
+    case SL_TYPE_DOUBLE: *out = *(const double *)slot; break;
+    case SL_TYPE_DATE: *out = *(const int32_t *)slot; return true;
+    case SL_TYPE_TIMESTAMP: *out = (double)*(const int64_t *)slot / 86400e6; return true;
+    case SL_TYPE_DECIMAL: {
+        double v = type.precision <= SL_DECIMAL_INT64_MAX_PRECISION ? (double)*(const int64_t *)slot
+                                                                    : (double)*(const sl_int128 *)slot;
+        *out = v / pow(10.0, type.scale);
+        return true;
+    }
+    default:
+        return false;
+    }
+    return !isnan(*out);
+}
+
+double sl_column_stats_distinct(const sl_column_stats *st)
+{
+    double sum = 0.0;
+    uint32_t zeros = 0;
+    for (uint32_t i = 0; i < SL_HLL_REGISTERS; i++) {
+        sum += ldexp(1.0, -(int)st->hll[i]);
+        zeros += st->hll[i] == 0;
+    }
+    double m = SL_HLL_REGISTERS;
+    if (zeros == SL_HLL_REGISTERS)
+        return 0.0;
+    double estimate = 0.7213 / (1.0 + 1.079 / m) * m * m / sum;
+    if (estimate <= 2.5 * m && zeros)
+        estimate = m * log(m / zeros);   /* linear counting for small cardinalities */
+    return estimate;
+}
+
+/* Folds the active rows of batch (rows sel[0..count) or 0..count) into the statistics.
+ * Cannot fail: hashing uses a stack buffer, one SL_BATCH_CAPACITY slice at a time. */
+static void sl_table_update_stats(sl_table *t, const sl_batch *batch)
+{
+    if (!t->stats)
+        return;
+    uint64_t hashes[SL_BATCH_CAPACITY];
+    uint32_t slice_sel[SL_BATCH_CAPACITY];
+    for (uint32_t c = 0; c < t->column_count; c++) {
+        sl_column_stats *st = &t->stats[c];
+        const sl_vector *v = batch->columns[c];
+        size_t width = sl_type_width(v->type);
+        for (uint32_t first = 0; first < batch->count; first += SL_BATCH_CAPACITY) {
+            uint32_t n = batch->count - first < SL_BATCH_CAPACITY ? batch->count - first : SL_BATCH_CAPACITY;
+            for (uint32_t i = 0; i < n; i++)
+                slice_sel[i] = batch->sel ? batch->sel[first + i] : first + i;
+            sl_hash_vector(v, slice_sel, n, hashes, false);
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t row = slice_sel[i];
+                if (!sl_vector_is_valid(v, row)) {
+                    st->null_count++;
+                    continue;
+                }
+                uint64_t h = hashes[i];
+                uint32_t reg = (uint32_t)(h >> (64 - SL_HLL_BITS));
+                uint64_t rest = h << SL_HLL_BITS;
+                uint8_t rank = rest ? (uint8_t)(__builtin_clzll(rest) + 1) : (uint8_t)(64 - SL_HLL_BITS + 1);
+                if (rank > st->hll[reg])
+                    st->hll[reg] = rank;
+                double x;
+                if (width && sl_stats_numeric(v->type, (const uint8_t *)v->data + (size_t)row * width, &x)) {
+                    if (!st->has_range) {
+                        st->min = st->max = x;
+                        st->has_range = true;
+                    } else if (x < st->min) {
+                        st->min = x;
+                    } else if (x > st->max) {
+                        st->max = x;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /* ----------------------------------------------------------------- storage */
 
 /* A new dense chunk holding active rows [first, first + n) of src, copied. */
@@ -467,6 +525,7 @@ sl_status sl_table_append(sl_table *table, const sl_batch *batch, sl_error *err)
         chunk->length = chunk->count = batch->count;
         table->chunks[table->chunk_count++] = chunk;
         table->row_count += batch->count;
+        sl_table_update_stats(table, batch);
         return SL_OK;
     }
 
@@ -497,5 +556,6 @@ sl_status sl_table_append(sl_table *table, const sl_batch *batch, sl_error *err)
     }
     table->chunk_count += made;
     table->row_count += batch->count;
+    sl_table_update_stats(table, batch);
     return SL_OK;
 }

@@ -56,19 +56,29 @@ static double seconds_now(void)
     return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-/* Prints the error of the last call with the SQL line holding the error offset and a
- * caret under the column. `sql` is the text the offset refers to; `base_line` is the
- * line number (1-based) of sql's first line within the script. */
-static void report_error(shell *sh, const char *sql, int base_line)
+/* Prints the error of the last call and, when it has a position, the SQL line holding it
+ * with a caret under the column. `text` is the script (or statement buffer), `base` the
+ * offset in text that the error offset is relative to, `base_line` the line number
+ * (1-based) of text's first line. */
+static void report_error(shell *sh, const char *text, size_t base, int base_line)
 {
     sh->errors++;
     fprintf(stderr, "Error: %s\n", sluice_connection_error(sh->conn));
-    int offset = sluice_connection_error_offset(sh->conn);
-    if (offset < 0 || !sql || (size_t)offset > strlen(sql))
+    int relative = sluice_connection_error_offset(sh->conn);
+    size_t length = text ? strlen(text) : 0;
+    if (relative < 0 || !text || base + (size_t)relative > length)
         return;
+    size_t offset = base + (size_t)relative;
+    /* an error at the end of the input points just after the last token */
+    size_t rest = offset;
+    while (rest < length && isspace((unsigned char)text[rest]))
+        rest++;
+    if (rest == length)
+        while (offset > 0 && isspace((unsigned char)text[offset - 1]))
+            offset--;
     int line = base_line;
-    const char *line_start = sql;
-    for (const char *p = sql; p < sql + offset; p++) {
+    const char *line_start = text;
+    for (const char *p = text; p < text + offset; p++) {
         if (*p == '\n') {
             line++;
             line_start = p + 1;
@@ -77,7 +87,7 @@ static void report_error(shell *sh, const char *sql, int base_line)
     const char *line_end = strchr(line_start, '\n');
     size_t line_len = line_end ? (size_t)(line_end - line_start) : strlen(line_start);
     int column = 1;
-    for (const char *p = line_start; p < sql + offset; p++)
+    for (const char *p = line_start; p < text + offset; p++)
         if ((*(const unsigned char *)p & 0xC0) != 0x80)
             column++;
     char prefix[64];
@@ -85,7 +95,7 @@ static void report_error(shell *sh, const char *sql, int base_line)
     fprintf(stderr, "%s%.*s\n", prefix, (int)line_len, line_start);
     for (size_t i = 0; i < strlen(prefix); i++)
         fputc(' ', stderr);
-    for (const char *p = line_start; p < sql + offset; p++) {
+    for (const char *p = line_start; p < text + offset; p++) {
         if (*p == '\t')
             fputc('\t', stderr);
         else if ((*(const unsigned char *)p & 0xC0) != 0x80)
@@ -129,12 +139,7 @@ static bool run_sql(shell *sh, const char *sql, int base_line)
             st = sl_render_result(result, sh->mode, stdout);
         running_connection = NULL;
         if (st != SLUICE_OK) {
-            /* line of cursor within the script */
-            int line = base_line;
-            for (const char *p = sql; p < cursor; p++)
-                if (*p == '\n')
-                    line++;
-            report_error(sh, cursor, line);
+            report_error(sh, sql, (size_t)(cursor - sql), base_line);
             sluice_result_free(result);
             return false;
         }
@@ -184,7 +189,7 @@ static void print_schema(shell *sh, const char *only)
 {
     sluice_result *tables = NULL;
     if (sluice_query(sh->conn, "SHOW TABLES", &tables) != SLUICE_OK) {
-        report_error(sh, NULL, 1);
+        report_error(sh, NULL, 0, 1);
         return;
     }
     sluice_chunk *chunk;
@@ -198,7 +203,7 @@ static void print_schema(shell *sh, const char *only)
             snprintf(sql, sizeof sql, "DESCRIBE \"%s\"", name);
             sluice_result *desc = NULL;
             if (sluice_query(sh->conn, sql, &desc) != SLUICE_OK) {
-                report_error(sh, NULL, 1);
+                report_error(sh, NULL, 0, 1);
                 continue;
             }
             printf("CREATE TABLE %s(", name);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "expr/registry.h"
 
 typedef struct family {
@@ -157,26 +158,6 @@ static sl_type result_type(sl_type_id result, sl_expr **args, uint32_t n)
 
 /* ------------------------------------------------------------------ messages */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    size_t prev[64], cur[64];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
-    }
-    return prev[lb];
-}
-
 static bool is_word(const char *s)
 {
     return (*s >= 'a' && *s <= 'z') || *s == '_';
@@ -192,7 +173,7 @@ static const char *suggest(const char *name)
             const char *cand = families[f].items[i].name;
             if (!is_word(cand))
                 continue;
-            size_t d = edit_distance(name, cand);
+            size_t d = sl_edit_distance(name, cand, 64);
             if (d < best_d) {
                 best_d = d;
                 best = cand;
@@ -202,7 +183,7 @@ static const char *suggest(const char *name)
         const char *cand = sl_aggregate_overloads[i].name;
         if (!is_word(cand))
             continue;
-        size_t d = edit_distance(name, cand);
+        size_t d = sl_edit_distance(name, cand, 64);
         if (d < best_d) {
             best_d = d;
             best = cand;

@@ -736,7 +736,7 @@ static sl_status bind_function(sl_binder *b, const sl_ast_expr *e, sl_bind_mode 
         sl_expr *cargs[2] = { args[0], args[1] };
         SL_TRY(call_function(b, "=", cargs, 2, e->position, &cmp, err));
         sl_value nv = sl_value_null(args[0]->type);
-        sl_expr *null_e;
+        sl_expr *null_e = NULL;
         SL_TRY(make_constant(b, &nv, e->position, &null_e, err));
         sl_expr *c = new_expr(b, SL_EXPR_CASE, args[0]->type, e->position);
         if (!c)
@@ -963,7 +963,7 @@ static sl_status bind_is(sl_binder *b, const sl_ast_expr *e, sl_bind_mode mode, 
     /* x IS TRUE == x IS NOT DISTINCT FROM TRUE */
     SL_TRY(to_boolean(b, arg, "argument of IS TRUE/FALSE", &arg, err));
     sl_value v = sl_value_boolean(e->is.what == SL_AST_IS_TRUE);
-    sl_expr *c;
+    sl_expr *c = NULL;
     SL_TRY(make_constant(b, &v, e->position, &c, err));
     sl_expr *d = new_expr(b, SL_EXPR_IS_DISTINCT, sl_type_make(SL_TYPE_BOOLEAN), e->position);
     if (!d)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/text.h"
 #include "plan/table_function.h"
 #include "sql/bind_internal.h"
 #include "sql/parser.h"
@@ -202,34 +203,11 @@ static lookup_result lookup_in_scope(sl_binder *level, sl_binder *b, const sl_as
     return LOOKUP_NOT_FOUND;
 }
 
-/* Levenshtein distance (case-insensitive), capped inputs. */
-static int edit_distance(const char *a, const char *b)
+/* Builds "Candidate bindings: "t.a", "t.b"" listing the closest visible columns; *closest
+ * receives the nearest column name when it is close enough to be a likely misspelling. */
+static void candidate_list(sl_binder *b, const char *col, char *buf, size_t cap, const char **closest)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    int prev[64], cur[64];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int cost = (a[i - 1] | 32) == (b[j - 1] | 32) ? 0 : 1;
-            int best = prev[j - 1] + cost;
-            if (prev[j] + 1 < best)
-                best = prev[j] + 1;
-            if (cur[j - 1] + 1 < best)
-                best = cur[j - 1] + 1;
-            cur[j] = best;
-        }
-        memcpy(prev, cur, sizeof(int) * (lb + 1));
-    }
-    return prev[lb];
-}
-
-/* Builds "Candidate bindings: "t.a", "t.b"" listing the closest visible columns. */
-static void candidate_list(sl_binder *b, const char *col, char *buf, size_t cap)
-{
+    *closest = NULL;
     buf[0] = '\0';
     size_t len = 0;
     int best[5] = { 0 };
@@ -239,7 +217,7 @@ static void candidate_list(sl_binder *b, const char *col, char *buf, size_t cap)
         for (uint32_t r = 0; r < level->scope.rel_count; r++) {
             const sl_bind_relation *rel = &level->scope.rels[r];
             for (uint32_t c = 0; c < rel->column_count; c++) {
-                int d = edit_distance(col, rel->names[c]);
+                int d = (int)sl_edit_distance(col, rel->names[c], 64);
                 int pos = count;
                 while (pos > 0 && best[pos - 1] > d)
                     pos--;
@@ -259,6 +237,8 @@ static void candidate_list(sl_binder *b, const char *col, char *buf, size_t cap)
             }
         }
     }
+    if (count > 0 && (size_t)best[0] <= sl_suggestion_limit(col))
+        *closest = col_names[0];
     for (int i = 0; i < count && len < cap; i++) {
         int n;
         if (rel_names[i])
@@ -290,7 +270,13 @@ sl_status sl_bind_column_ref(sl_binder *b, const sl_ast_name *name, int position
         return sl_error_set_at(err, SL_ERR_CATALOG, position, "Referenced table \"%s\" not found!", table);
     }
     char cands[512];
-    candidate_list(b, col, cands, sizeof cands);
+    const char *closest;
+    candidate_list(b, col, cands, sizeof cands, &closest);
+    if (closest)
+        return sl_error_set_at(err, SL_ERR_CATALOG, position,
+                               "Referenced column \"%s\" not found in FROM clause! Did you mean \"%s\"? "
+                               "Candidate bindings: %s",
+                               col, closest, cands);
     if (cands[0])
         return sl_error_set_at(err, SL_ERR_CATALOG, position,
                                "Referenced column \"%s\" not found in FROM clause! Candidate bindings: %s", col, cands);
@@ -383,7 +369,7 @@ static sl_status apply_column_aliases(sl_binder *b, const sl_logical_op *plan, c
 static sl_status add_plan_relation(sl_binder *b, sl_logical_op *plan, const char *alias,
                                    const sl_ast_table_ref *ref, sl_error *err)
 {
-    const char **names;
+    const char **names = NULL;
     SL_TRY(apply_column_aliases(b, plan, ref->column_aliases, ref->column_alias_count, ref->position, &names, err));
     return sl_bind_scope_add(b, alias, plan->column_count, names, plan->types, plan->columns, ref->position, err);
 }

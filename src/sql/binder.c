@@ -367,7 +367,7 @@ static sl_status bind_drop(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_state
 static sl_status bind_insert(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_statement *s, sl_error *err)
 {
     s->kind = SL_BOUND_INSERT;
-    sl_table *table;
+    sl_table *table = NULL;
     SL_TRY(find_table(b, &stmt->insert.table, stmt->insert.table.position, &table, err));
     s->table = table;
     s->table_name = table->name;
@@ -583,7 +583,7 @@ static sl_status bind_copy(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_state
         SL_TRY(sl_bind_subquery(b, NULL, cp->query, NULL, 0, b->sql, &s->plan, err));
         return set_outputs(s);
     }
-    sl_table *table;
+    sl_table *table = NULL;
     SL_TRY(find_table(b, &cp->table, cp->table.position, &table, err));
     s->table = table;
     s->table_name = table->name;
