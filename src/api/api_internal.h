@@ -11,6 +11,7 @@
 
 #include "sluice.h"
 #include "catalog/catalog.h"
+#include "storage/storage.h"
 #include "vector/batch.h"
 #include "vector/value.h"
 
@@ -23,6 +24,7 @@ typedef struct sl_settings {
 
 struct sluice_database {
     sl_catalog *catalog;
+    sl_storage *storage;       /* NULL for an in-memory database */
     sl_memory memory;
     sl_settings settings;
     pthread_mutex_t lock;      /* guards settings */

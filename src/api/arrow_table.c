@@ -96,6 +96,12 @@ sluice_status sluice_register_arrow_stream(sluice_connection *conn, const char *
     sl_error_clear(&err);
     pthread_mutex_lock(&conn->database->statement_lock);
     sl_status st = import_stream(conn, name, stream, &err);
+    sl_error sync_err;
+    sl_error_clear(&sync_err);
+    if (sl_storage_sync(conn->database->storage, conn->database->catalog, &sync_err) != SL_OK && st == SL_OK) {
+        err = sync_err;
+        st = sync_err.code;
+    }
     pthread_mutex_unlock(&conn->database->statement_lock);
     stream->release(stream);
     if (st != SL_OK)

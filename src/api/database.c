@@ -37,19 +37,24 @@ sluice_status sluice_open(const char *path, sluice_database **out_database, char
 {
     if (!out_database)
         return SLUICE_ERROR_INVALID_ARGUMENT;
-    if (!is_memory_path(path)) {
-        if (error_message)
-            *error_message = sl_asprintf("IO Error: cannot open database file '%s': Sluice databases are in-memory in "
-                                         "this version; open ':memory:' and load files with COPY or read_csv()",
-                                         path);
-        return SLUICE_ERROR_IO;
-    }
     sluice_database *db = sl_calloc(1, sizeof *db);
     if (!db || !(db->catalog = sl_catalog_new())) {
         sl_free(db);
         if (error_message)
             *error_message = sl_strdup("Out of Memory Error: cannot allocate the database");
         return SLUICE_ERROR_OOM;
+    }
+    if (!is_memory_path(path)) {
+        /* A persistent database: a directory loaded into the catalog (src/storage). */
+        sl_error err;
+        sl_error_clear(&err);
+        if (sl_storage_open(path, db->catalog, &db->storage, &err) != SL_OK) {
+            if (error_message)
+                *error_message = sl_asprintf("%s: %s", sl_status_name(err.code), err.message);
+            sl_catalog_free(db->catalog);
+            sl_free(db);
+            return sl_api_status(err.code);
+        }
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     db->settings.threads = cores > 0 ? cores : 1;
@@ -66,6 +71,11 @@ void sluice_close(sluice_database *db)
 {
     if (!db)
         return;
+    if (db->storage) {
+        sl_error ignored;   /* every statement already synced; this retries what failed */
+        sl_storage_sync(db->storage, db->catalog, &ignored);
+        sl_storage_close(db->storage);
+    }
     sl_catalog_free(db->catalog);
     sl_free(db->settings.temp_directory);
     pthread_mutex_destroy(&db->lock);

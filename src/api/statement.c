@@ -400,8 +400,20 @@ sl_status sl_run_statement(sluice_connection *conn, const char *sql, size_t offs
     sl_bind_options options = { params, param_count, &eval };
     sl_bound_statement *bound = NULL;
     st = sl_bind_statement(&ctx, db->catalog, stmt, sql, &options, &bound, err);
-    if (st == SL_OK)
+    if (st == SL_OK) {
         st = run_bound(conn, &ctx, bound, params, param_count, out, err);
+        /* Persist what the statement changed (also after a failure: the catalog may hold
+         * part of it, e.g. the first tables of a DROP list). A statement error wins. */
+        sl_error sync_err;
+        sl_error_clear(&sync_err);
+        if (sl_storage_sync(db->storage, db->catalog, &sync_err) != SL_OK && st == SL_OK) {
+            if (err)
+                *err = sync_err;
+            st = sync_err.code;
+            sluice_result_free(*out);
+            *out = NULL;
+        }
+    }
     if (st == SL_OK && *out)
         (*out)->connection = conn;
 

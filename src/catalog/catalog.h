@@ -22,6 +22,24 @@ typedef struct sl_column_def {
     bool not_null;
 } sl_column_def;
 
+/* Per-column statistics, maintained by sl_table_append (so guarded by the catalog lock
+ * like the chunk list) and read by the optimizer's cardinality estimates. */
+#define SL_HLL_BITS 10
+#define SL_HLL_REGISTERS (1u << SL_HLL_BITS)
+typedef struct sl_column_stats {
+    int64_t null_count;
+    bool has_range;             /* numeric / DATE / TIMESTAMP column with a non-NULL value */
+    double min, max;            /* numbers by value; DATE and TIMESTAMP in days since 1970 */
+    uint8_t hll[SL_HLL_REGISTERS]; /* HyperLogLog registers over sl_hash_vector hashes */
+} sl_column_stats;
+
+/* Numeric value of a column slot on the scale of sl_column_stats.min/max; false for types
+ * without an order-preserving numeric image (VARCHAR, BOOLEAN, INTERVAL). */
+bool sl_stats_numeric(sl_type type, const void *slot, double *out);
+/* Estimated number of distinct non-NULL values (HyperLogLog with linear counting for small
+ * cardinalities), 0 for an empty column. */
+double sl_column_stats_distinct(const sl_column_stats *stats);
+
 typedef struct sl_table {
     char *name;
     uint32_t column_count;
@@ -31,6 +49,12 @@ typedef struct sl_table {
     size_t chunk_count;
     size_t chunk_capacity;
     int64_t row_count;
+    sl_column_stats *stats;     /* column_count entries (NULL if unavailable) */
+    /* Persistent databases (src/storage): the number of the table's data file, assigned by
+     * the storage layer when it first persists the table; 0 = not (yet) persisted. The
+     * catalog only zero-initialises it, so a re-created table of the same name never
+     * inherits the old table's file. */
+    uint64_t storage_id;
 } sl_table;
 
 typedef struct sl_view {

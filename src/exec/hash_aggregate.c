@@ -85,7 +85,7 @@ static void destroy_states(const sl_physical_op *plan, sl_hash_agg_global *g)
         if (!agg->aggregate->destroy)
             continue;
         if (g->group_count == 0) {
-            if (g->states_ready)
+            if (g->states_ready && g->single)
                 agg->aggregate->destroy(agg, g->single + g->offsets[j]);
             continue;
         }
@@ -105,7 +105,7 @@ static void hash_agg_free_global(const sl_physical_op *plan, void *global)
     destroy_states(plan, g);
     if (g->table_ready)
         sl_hash_table_free(&g->table);
-    if (g->distinct)
+    if (g->distinct && g->distinct_ready)
         for (uint32_t j = 0; j < g->agg_count; j++)
             if (g->distinct_ready[j])
                 sl_hash_table_free(&g->distinct[j]);

@@ -14,7 +14,9 @@
  * evaluated and hashed once, every row finds its key's chain in one vectorized lookup,
  * and the chains' rows become candidate pairs for join_pairs.c (residual condition over
  * [probe ++ build], per-type output in batches of <= SL_BATCH_CAPACITY rows). SEMI, ANTI
- * and MARK joins without a residual condition never build pairs: the lookup settles them.
+ * and MARK joins without a residual condition never build pairs: the lookup settles them,
+ * so their build keeps only the distinct keys (`keys_only`: no row store, no chains); with a
+ * condition, their row store keeps only the build columns the condition reads.
  * MARK follows the three-valued IN semantics agreed with the planner (plan/README.md):
  * TRUE if some build row matches; else NULL if the probe key is NULL and the build side
  * is non-empty, or some build key is NULL; else FALSE. With a residual condition, pairs
@@ -37,13 +39,18 @@
 
 typedef struct sl_hash_join_global {
     pthread_mutex_t lock;              /* serializes build sinks */
-    sl_row_store rows;                 /* build rows: children[1]'s columns */
+    sl_row_store rows;                 /* build rows: the stored columns of children[1] */
+    int32_t *build_map;                /* per build column: its store column, -1 = not stored */
+    uint32_t *stored;                  /* the build columns stored, in store order */
+    uint32_t stored_count;
     sl_hash_table table;               /* distinct build keys -> uint32 chain head (row + 1) */
     uint32_t *next;                    /* per build row: next row of its chain (+1), 0 = end */
     uint8_t *matched;                  /* per build row (RIGHT/FULL only) */
     size_t row_capacity;               /* of next / matched */
     uint32_t null_head;                /* chain of rows with a NULL `=` key (+1) */
     bool has_null_key;
+    bool keys_only;                    /* SEMI/ANTI/MARK without condition: rows and chains unused */
+    uint64_t build_row_count;          /* build rows seen (also when keys_only) */
     sl_memory *memory;
     int64_t reserved;                  /* next / matched bytes */
 } sl_hash_join_global;
@@ -78,6 +85,8 @@ static void hash_join_free_global(const sl_physical_op *plan, void *global)
     if (!g)
         return;
     sl_row_store_free(&g->rows);
+    sl_free(g->build_map);
+    sl_free(g->stored);
     sl_hash_table_free(&g->table);
     sl_free(g->next);
     sl_free(g->matched);
@@ -85,6 +94,50 @@ static void hash_join_free_global(const sl_physical_op *plan, void *global)
         sl_memory_release(g->memory, g->reserved);
     pthread_mutex_destroy(&g->lock);
     sl_free(g);
+}
+
+/* Marks in used[] the build columns (condition positions >= left_count) that e reads. */
+static void mark_build_columns(const sl_expr *e, uint32_t left_count, uint32_t right_count, bool *used)
+{
+    if (!e)
+        return;
+    if (e->kind == SL_EXPR_COLUMN && e->depth == 0 && e->index >= left_count && e->index - left_count < right_count)
+        used[e->index - left_count] = true;
+    for (uint32_t i = 0; i < e->arg_count; i++)
+        mark_build_columns(e->args[i], left_count, right_count, used);
+    mark_build_columns(e->filter, left_count, right_count, used);
+}
+
+/* Decides which build columns the row store keeps: all of them when the join outputs
+ * build columns, else (SEMI/ANTI/MARK) only those the residual condition reads — an
+ * EXISTS subquery over a wide table then stores one or two columns, not all of them. */
+static sl_status choose_stored_columns(sl_hash_join_global *g, const sl_physical_op *plan, sl_error *err)
+{
+    uint32_t left_count = plan->children[0]->column_count;
+    uint32_t right_count = plan->children[1]->column_count;
+    size_t n = right_count ? right_count : 1;
+    g->build_map = sl_malloc(sizeof *g->build_map * n);
+    g->stored = sl_malloc(sizeof *g->stored * n);
+    bool *used = sl_calloc(n, sizeof *used);
+    if (!g->build_map || !g->stored || !used) {
+        sl_free(used);
+        return sl_error_oom(err);
+    }
+    sl_join_type type = plan->join_type;
+    bool all = !(type == SL_JOIN_SEMI || type == SL_JOIN_ANTI || type == SL_JOIN_MARK);
+    if (!all)
+        mark_build_columns(plan->condition, left_count, right_count, used);
+    g->stored_count = 0;
+    for (uint32_t c = 0; c < right_count; c++) {
+        if (all || used[c]) {
+            g->build_map[c] = (int32_t)g->stored_count;
+            g->stored[g->stored_count++] = c;
+        } else {
+            g->build_map[c] = -1;
+        }
+    }
+    sl_free(used);
+    return SL_OK;
 }
 
 static sl_status hash_join_init_global(const sl_physical_op *plan, sl_exec_context *exec, void **global,
@@ -105,8 +158,21 @@ static sl_status hash_join_init_global(const sl_physical_op *plan, sl_exec_conte
         return sl_error_oom(err);
     pthread_mutex_init(&g->lock, NULL);
     g->memory = exec->memory;
+    g->keys_only = !plan->condition && (plan->join_type == SL_JOIN_SEMI || plan->join_type == SL_JOIN_ANTI ||
+                                        plan->join_type == SL_JOIN_MARK);
     const sl_physical_op *build = plan->children[1];
-    sl_status st = sl_row_store_init(&g->rows, build->types, build->column_count, exec->memory, HASH_JOIN_NAME, err);
+    sl_status st = choose_stored_columns(g, plan, err);
+    sl_type *stored_types = NULL;
+    if (st == SL_OK) {
+        stored_types = sl_malloc(sizeof *stored_types * (g->stored_count ? g->stored_count : 1));
+        if (!stored_types)
+            st = sl_error_oom(err);
+        for (uint32_t i = 0; st == SL_OK && i < g->stored_count; i++)
+            stored_types[i] = build->types[g->stored[i]];
+    }
+    if (st == SL_OK)
+        st = sl_row_store_init(&g->rows, stored_types, g->stored_count, exec->memory, HASH_JOIN_NAME, err);
+    sl_free(stored_types);
     if (st == SL_OK)
         st = sl_hash_table_init(&g->table, key_types, plan->key_count, sizeof(uint32_t), 0, exec->memory,
                                 HASH_JOIN_NAME, err);
@@ -270,9 +336,34 @@ static sl_status build_batch(sl_hash_join_global *g, sl_hash_join_local *l, cons
 {
     uint32_t n = 0, nulls = 0;
     SL_TRY(join_keys_evaluate(&l->keys, plan, batch, &n, &nulls, err));
+    g->build_row_count += batch->count;
+    if (g->keys_only) {
+        /* the probe only asks whether a key exists: keep the distinct keys, not the rows */
+        if (nulls)
+            g->has_null_key = true;
+        return sl_hash_table_find_or_insert(&g->table, l->keys.scratch, l->keys.vectors, l->keys.active, n,
+                                            l->keys.hashes, NULL, l->keys.payloads, NULL, NULL, err);
+    }
     uint32_t base = g->rows.row_count;
     SL_TRY(reserve_rows(g, plan, (size_t)base + batch->count, err));
-    SL_TRY(sl_row_store_append(&g->rows, batch, err));
+    if (g->stored_count == batch->column_count) {
+        SL_TRY(sl_row_store_append(&g->rows, batch, err));
+    } else {
+        /* the same rows, only the stored columns */
+        sl_vector *columns[256];
+        sl_vector **cols = g->stored_count <= 256 ? columns : sl_malloc(sizeof *cols * g->stored_count);
+        if (!cols)
+            return sl_error_oom(err);
+        for (uint32_t i = 0; i < g->stored_count; i++)
+            cols[i] = batch->columns[g->stored[i]];
+        sl_batch view = *batch;
+        view.column_count = g->stored_count;
+        view.columns = cols;
+        sl_status st = sl_row_store_append(&g->rows, &view, err);
+        if (cols != columns)
+            sl_free(cols);
+        SL_TRY(st);
+    }
     /* active row r of batch is build row base + r */
     SL_TRY(sl_hash_table_find_or_insert(&g->table, l->keys.scratch, l->keys.vectors, l->keys.active, n,
                                         l->keys.hashes, NULL, l->keys.payloads, NULL, NULL, err));
@@ -324,11 +415,11 @@ static sl_status probe_batch(sl_op_context *ctx, const sl_physical_op *plan, sl_
     uint32_t n = 0, nulls = 0;
     SL_TRY(join_keys_evaluate(k, plan, in, &n, &nulls, err));
     SL_TRY(sl_join_probe_begin(jp, in, &g->rows, g->matched, err));
+    sl_join_probe_set_build_map(jp, g->build_map);
     sl_hash_table_find(&g->table, k->scratch, k->vectors, k->active, n, k->hashes, NULL, k->payloads);
     sl_join_type type = plan->join_type;
-    bool direct = !plan->condition && (type == SL_JOIN_SEMI || type == SL_JOIN_ANTI || type == SL_JOIN_MARK);
     uint32_t build_rows = g->rows.row_count;
-    if (direct) {
+    if (g->keys_only) {
         for (uint32_t i = 0; i < n; i++) {
             uint32_t row = k->active[i];
             bool found = k->payloads[i] != NULL;
@@ -336,7 +427,7 @@ static sl_status probe_batch(sl_op_context *ctx, const sl_physical_op *plan, sl_
             jp->mark[row] = found ? SL_MARK_TRUE : g->has_null_key ? SL_MARK_NULL : SL_MARK_FALSE;
         }
         for (uint32_t i = 0; i < nulls; i++)
-            jp->mark[k->null_rows[i]] = build_rows ? SL_MARK_NULL : SL_MARK_FALSE;
+            jp->mark[k->null_rows[i]] = g->build_row_count ? SL_MARK_NULL : SL_MARK_FALSE;
         return sl_join_probe_finish(jp, ctx, err);
     }
     for (uint32_t i = 0; i < n; i++) {

@@ -121,7 +121,11 @@ static sl_status partition_resize(sl_hash_table *ht, sl_hash_partition *part, ui
         return sl_error_oom(err);
     }
     uint64_t mask = slot_count - 1;
+    /* entries land at random slots: fetch the slot of entry e + 16 while placing entry e */
+    const uint32_t ahead = 16;
     for (uint32_t e = 0; e < part->entry_count; e++) {
+        if (e + ahead < part->entry_count)
+            __builtin_prefetch(&slots[part->hashes[e + ahead] & mask], 1);
         uint64_t h = part->hashes[e];
         uint64_t pos = h & mask;
         while (slots[pos])
@@ -264,6 +268,20 @@ static uint32_t compare_keys(const sl_hash_table *ht, sl_hash_scratch *s, sl_vec
 
 /* ------------------------------------------------------------------ lookup */
 
+/* Prefetches the stored first key value of every candidate in s->compare[0..n). */
+static void prefetch_candidates(const sl_hash_table *ht, const sl_hash_scratch *s, uint32_t n)
+{
+    size_t width = sl_type_width(ht->key_types[0]);
+    if (width == 0)
+        return;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = s->compare[k], entry = s->candidate[i];
+        const sl_vector *sv =
+            ht->partitions[s->partition[i]].keys.chunks[entry / SL_BATCH_CAPACITY]->columns[0];
+        __builtin_prefetch((const uint8_t *)sv->data + (size_t)(entry % SL_BATCH_CAPACITY) * width);
+    }
+}
+
 /* Processes active rows [begin, begin + n) of one block. With `insert`, absent keys get
  * new entries (storage already reserved). */
 static sl_status lookup_block(sl_hash_table *ht, sl_hash_scratch *s, sl_vector *const *keys, const uint32_t *sel,
@@ -278,6 +296,10 @@ static sl_status lookup_block(sl_hash_table *ht, sl_hash_scratch *s, sl_vector *
         const sl_hash_partition *part = &ht->partitions[s->partition[i]];
         s->position[i] = part->slot_count ? h & (part->slot_count - 1) : 0;
         s->todo[i] = i;
+        /* a large table misses the cache on every probe: start all the block's slot loads
+         * before walking the probe sequences one row at a time */
+        if (part->slot_count)
+            __builtin_prefetch(&part->slots[s->position[i]]);
     }
     uint32_t fresh_in_block = 0;
     while (todo_count > 0) {
@@ -350,7 +372,9 @@ static sl_status lookup_block(sl_hash_table *ht, sl_hash_scratch *s, sl_vector *
                 SL_TRY(sl_row_store_append(&ht->partitions[p].keys, &view, err));
             }
         }
-        /* compare the candidates */
+        /* compare the candidates (their first key column is fetched ahead, as above) */
+        if (ht->key_count > 0 && compare_count > 1)
+            prefetch_candidates(ht, s, compare_count);
         uint32_t mismatch_count = 0;
         uint32_t equal = compare_keys(ht, s, keys, compare_count, &mismatch_count);
         for (uint32_t k = 0; k < equal; k++) {

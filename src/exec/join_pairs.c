@@ -49,6 +49,12 @@ void sl_join_probe_free(sl_join_probe *jp)
         return;
     if (jp->condition)
         sl_expr_state_free(jp->condition);
+    if (jp->null_columns) {
+        for (uint32_t c = 0; c < jp->right_count; c++)
+            if (jp->null_columns[c])
+                sl_vector_unref(jp->null_columns[c]);
+        sl_free(jp->null_columns);
+    }
     sl_free(jp->matches);
     sl_free(jp->mark);
     sl_free(jp);
@@ -106,7 +112,62 @@ static bool emits_pairs(sl_join_type type)
            type == SL_JOIN_SINGLE;
 }
 
-/* The batch [probe columns ++ build columns] of the collected pairs (dense, fresh vectors). */
+/* Puts the shared all-NULL vector of unstored build column c (SL_BATCH_CAPACITY rows,
+ * made on first use) into pair batch b. */
+static sl_status unstored_column(sl_join_probe *jp, uint32_t c, sl_batch *b, sl_error *err)
+{
+    if (!jp->null_columns) {
+        jp->null_columns = sl_calloc(jp->right_count, sizeof *jp->null_columns);
+        if (!jp->null_columns)
+            return sl_error_oom(err);
+    }
+    if (!jp->null_columns[c]) {
+        jp->null_columns[c] = sl_join_null_vector(jp->plan->children[1]->types[c], SL_BATCH_CAPACITY);
+        if (!jp->null_columns[c])
+            return sl_error_oom(err);
+    }
+    sl_batch_set_column(b, jp->left_count + c, sl_vector_ref(jp->null_columns[c]));
+    return SL_OK;
+}
+
+/* dst[i] = build column `column` of row rows[i] for i < n. Fixed-width columns are copied
+ * with typed loops (sl_row_store_gather's generic per-value memcpy is the slow path);
+ * VARCHAR goes through sl_row_store_gather, which also shares the string heaps. */
+#define SL_BUILD_GATHER_LOOP(ctype)                                                        \
+    do {                                                                                   \
+        ctype *out = (ctype *)dst->data;                                                   \
+        for (uint32_t i = 0; i < n; i++) {                                                 \
+            const sl_vector *src = store->chunks[rows[i] / SL_BATCH_CAPACITY]->columns[column]; \
+            out[i] = ((const ctype *)src->data)[rows[i] % SL_BATCH_CAPACITY];              \
+        }                                                                                  \
+    } while (0)
+
+typedef struct { uint64_t lo, hi; } sl_join_slot16;
+
+static sl_status gather_build_column(sl_row_store *store, const uint32_t *rows, uint32_t n, uint32_t column,
+                                     sl_vector *dst, sl_error *err)
+{
+    sl_type type = store->types[column];
+    if (type.id == SL_TYPE_VARCHAR)
+        return sl_row_store_gather(store, rows, n, column, dst, 0, err);
+    switch (sl_type_width(type)) {
+    case 1: SL_BUILD_GATHER_LOOP(uint8_t); break;
+    case 2: SL_BUILD_GATHER_LOOP(uint16_t); break;
+    case 4: SL_BUILD_GATHER_LOOP(uint32_t); break;
+    case 8: SL_BUILD_GATHER_LOOP(uint64_t); break;
+    case 16: SL_BUILD_GATHER_LOOP(sl_join_slot16); break;
+    default: return sl_row_store_gather(store, rows, n, column, dst, 0, err);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const sl_vector *src = store->chunks[rows[i] / SL_BATCH_CAPACITY]->columns[column];
+        if (src->validity && !sl_vector_is_valid(src, rows[i] % SL_BATCH_CAPACITY))
+            SL_TRY(sl_vector_set_null(dst, i, err));
+    }
+    return SL_OK;
+}
+
+/* The batch [probe columns ++ build columns] of the collected pairs (dense, fresh vectors;
+ * unstored build columns share one all-NULL vector). */
 static sl_status pair_batch(sl_join_probe *jp, sl_batch **out, sl_error *err)
 {
     uint32_t n = jp->pair_count;
@@ -125,13 +186,18 @@ static sl_status pair_batch(sl_join_probe *jp, sl_batch **out, sl_error *err)
         st = sl_vector_gather(v, 0, src, jp->pair_left, n, err);
     }
     for (uint32_t c = 0; c < jp->right_count && st == SL_OK; c++) {
-        sl_vector *v = sl_vector_new(jp->build->types[c], n);
+        int32_t stored = jp->build_map ? jp->build_map[c] : (int32_t)c;
+        if (stored < 0) {
+            st = unstored_column(jp, c, b, err);
+            continue;
+        }
+        sl_vector *v = sl_vector_new(jp->build->types[stored], n);
         if (!v) {
             st = sl_error_oom(err);
             break;
         }
         sl_batch_set_column(b, jp->left_count + c, v);
-        st = sl_row_store_gather(jp->build, jp->pair_right, n, c, v, 0, err);
+        st = gather_build_column(jp->build, jp->pair_right, n, (uint32_t)stored, v, err);
     }
     if (st != SL_OK) {
         sl_batch_free(b);
@@ -243,7 +309,7 @@ static sl_status emit_left_unmatched(sl_join_probe *jp, sl_op_context *ctx, cons
         st = sl_vector_gather(v, 0, src, rows, count, err);
     }
     for (uint32_t c = 0; c < jp->right_count && st == SL_OK; c++) {
-        sl_vector *v = sl_join_null_vector(jp->build->types[c], count);
+        sl_vector *v = sl_join_null_vector(jp->plan->children[1]->types[c], count);
         if (!v) {
             st = sl_error_oom(err);
             break;

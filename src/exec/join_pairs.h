@@ -40,6 +40,10 @@ typedef struct sl_join_probe {
     uint32_t right_count;         /* build columns (children[1]) */
     sl_expr_state *condition;     /* NULL when the join has no residual condition */
     sl_row_store *build;          /* borrowed */
+    const int32_t *build_map;     /* borrowed; NULL = build column c is store column c, else the
+                                     store column of build column c or -1 (not stored: the
+                                     condition does not read it, pairs carry NULLs there) */
+    sl_vector **null_columns;     /* per build column: shared all-NULL vector for unstored ones */
     uint8_t *build_matched;       /* borrowed; non-NULL for RIGHT/FULL */
     const sl_batch *input;        /* the probe batch being processed */
     uint32_t *matches;            /* per physical probe row: passing pairs so far */
@@ -56,6 +60,13 @@ typedef struct sl_join_probe {
  * (sl_join_probe_free). */
 sl_status sl_join_probe_new(const sl_physical_op *plan, sl_exec_context *exec, sl_join_probe **out, sl_error *err);
 void sl_join_probe_free(sl_join_probe *jp);
+
+/* Declares which build columns the store holds (see build_map; borrowed, may be NULL).
+ * Only SEMI/ANTI/MARK joins may leave columns out: their output has no build columns. */
+static inline void sl_join_probe_set_build_map(sl_join_probe *jp, const int32_t *build_map)
+{
+    jp->build_map = build_map;
+}
 
 /* Starts a probe batch: per-row match counters and marks are reset. */
 sl_status sl_join_probe_begin(sl_join_probe *jp, const sl_batch *input, sl_row_store *build, uint8_t *build_matched,

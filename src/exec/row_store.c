@@ -89,12 +89,62 @@ sl_status sl_row_store_append(sl_row_store *store, const sl_batch *batch, sl_err
     return SL_OK;
 }
 
+/* Copies the values of rows[0..count) of `column` into out[0..count) with one typed loop
+ * (no per-row call); *nullable is set when some source chunk has a validity bitmap. */
+#define SL_ROW_GATHER_LOOP(ctype)                                                              \
+    do {                                                                                       \
+        ctype *o = (ctype *)out;                                                               \
+        for (uint32_t i = 0; i < count; i++) {                                                 \
+            const sl_vector *src = store->chunks[rows[i] / SL_BATCH_CAPACITY]->columns[column]; \
+            o[i] = ((const ctype *)src->data)[rows[i] % SL_BATCH_CAPACITY];                    \
+            nullable |= src->validity != NULL;                                                 \
+        }                                                                                      \
+    } while (0)
+
+typedef struct { uint64_t lo, hi; } sl_row_slot16;
+
 sl_status sl_row_store_gather(sl_row_store *store, const uint32_t *rows, uint32_t count, uint32_t column,
                               sl_vector *dst, uint32_t dst_offset, sl_error *err)
 {
+    if ((uint64_t)dst_offset + count > dst->capacity)
+        return sl_error_set(err, SL_ERR_INTERNAL, "row store gather of %u rows at offset %u overflows capacity %u",
+                            count, dst_offset, dst->capacity);
     size_t width = sl_type_width(store->types[column]);
-    bool is_string = store->types[column].id == SL_TYPE_VARCHAR;
-    if (is_string) {
+    uint8_t *out = (uint8_t *)dst->data + (size_t)dst_offset * width;
+    bool nullable = false;
+    switch (width) {
+    case 0: break;
+    case 1: SL_ROW_GATHER_LOOP(uint8_t); break;
+    case 2: SL_ROW_GATHER_LOOP(uint16_t); break;
+    case 4: SL_ROW_GATHER_LOOP(uint32_t); break;
+    case 8: SL_ROW_GATHER_LOOP(uint64_t); break;
+    case 16: SL_ROW_GATHER_LOOP(sl_row_slot16); break;
+    default:
+        for (uint32_t i = 0; i < count; i++) {
+            const sl_vector *src = store->chunks[rows[i] / SL_BATCH_CAPACITY]->columns[column];
+            memcpy(out + (size_t)i * width, (const uint8_t *)src->data + (size_t)(rows[i] % SL_BATCH_CAPACITY) * width,
+                   width);
+            nullable |= src->validity != NULL;
+        }
+        break;
+    }
+    /* validity: only when a source chunk has NULLs or dst already tracks validity */
+    if (nullable || dst->validity) {
+        for (uint32_t i = 0; i < count; i++) {
+            const sl_vector *src = store->chunks[rows[i] / SL_BATCH_CAPACITY]->columns[column];
+            uint32_t at = dst_offset + i;
+            if (!sl_vector_is_valid(src, rows[i] % SL_BATCH_CAPACITY)) {
+                SL_TRY(sl_vector_set_null(dst, at, err));
+                if (width)
+                    memset(out + (size_t)i * width, 0, width);
+            } else if (dst->validity) {
+                sl_validity_set(dst->validity, at, true);
+            }
+        }
+    }
+    /* strings: dst keeps a reference to the heaps of every chunk it copied from; the
+     * generation stamps visit each chunk once per gather */
+    if (store->types[column].id == SL_TYPE_VARCHAR) {
         size_t cap = store->stamp_capacity;
         SL_TRY(sl_array_reserve((void **)&store->stamps, &cap, store->chunk_count, sizeof *store->stamps, err));
         if (cap > store->stamp_capacity)
@@ -104,26 +154,12 @@ sl_status sl_row_store_gather(sl_row_store *store, const uint32_t *rows, uint32_
             memset(store->stamps, 0, store->stamp_capacity * sizeof *store->stamps);
             store->generation = 1;
         }
-    }
-    uint8_t *out = dst->data;
-    for (uint32_t i = 0; i < count; i++) {
-        uint32_t chunk_index = rows[i] / SL_BATCH_CAPACITY;
-        uint32_t slot = rows[i] % SL_BATCH_CAPACITY;
-        const sl_vector *src = store->chunks[chunk_index]->columns[column];
-        uint32_t at = dst_offset + i;
-        if (!sl_vector_is_valid(src, slot)) {
-            SL_TRY(sl_vector_set_null(dst, at, err));
-            if (width)
-                memset(out + (size_t)at * width, 0, width);
-            continue;
-        }
-        if (dst->validity)
-            sl_validity_set(dst->validity, at, true);
-        if (width)
-            memcpy(out + (size_t)at * width, (const uint8_t *)src->data + (size_t)slot * width, width);
-        if (is_string && store->stamps[chunk_index] != store->generation) {
-            store->stamps[chunk_index] = store->generation;
-            SL_TRY(sl_vector_share_heaps(dst, src, err));
+        for (uint32_t i = 0; i < count; i++) {
+            uint32_t chunk_index = rows[i] / SL_BATCH_CAPACITY;
+            if (store->stamps[chunk_index] != store->generation) {
+                store->stamps[chunk_index] = store->generation;
+                SL_TRY(sl_vector_share_heaps(dst, store->chunks[chunk_index]->columns[column], err));
+            }
         }
     }
     return SL_OK;

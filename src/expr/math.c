@@ -79,7 +79,24 @@ static sl_status f64_logb(KERNEL_ARGS)
     return SL_OK;
 }
 
-/* round(DOUBLE, INTEGER): half away from zero at n decimal places. */
+/* round(x * f) where x * f is rounded to the nearest double first: that rounding can turn
+ * a value just below a .5 boundary into an exact tie (2.675 * 100 = 267.5, although the
+ * double 2.675 is 2.67499999...). fma recovers the product's rounding error, which decides
+ * such ties by the exact value, as DuckDB does (round(2.675, 2) = 2.67). */
+static double f64_round_scaled(double x, double f)
+{
+    double p = x * f;
+    double r = round(p);
+    double err;
+    if (fabs(p - r) != 0.5 || (err = fma(x, f, -p)) == 0.0)
+        return r;
+    if (p - r > 0)
+        return err > 0 ? r + 1 : r; /* round() went down (a negative tie) */
+    return err < 0 ? r - 1 : r;     /* round() went up (a positive tie) */
+}
+
+/* round(DOUBLE, INTEGER): half away from zero at n decimal places, judged on the exact
+ * value of the double. */
 static sl_status f64_round_n(KERNEL_ARGS)
 {
     const double *a = (const double *)args[0]->data;
@@ -89,7 +106,7 @@ static sl_status f64_round_n(KERNEL_ARGS)
         double x = a[r];
         if (n[r] >= 0) {
             double f = pow(10.0, n[r]);
-            double y = round(x * f) / f;
+            double y = f64_round_scaled(x, f) / f;
             o[r] = isfinite(y) ? y : x;
         } else {
             double f = pow(10.0, -n[r]);

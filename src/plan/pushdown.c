@@ -14,6 +14,18 @@
  *   PROJECT / AGGREGATE conjuncts are rewritten through the projection / group keys
  *   SORT, DISTINCT      transparent
  * Anything else stops the descent and keeps a FILTER on top.
+ *
+ * OR rewrites (applied to every conjunct that enters the list or a join condition):
+ *   factoring   conjuncts common to every disjunct move out of the OR:
+ *               (A AND B) OR (A AND C) → A AND (B OR C); (A) OR (A AND B) → A
+ *               (distributivity and absorption hold in three-valued logic). This is
+ *               what turns TPC-H q19's OR of three conjunctions into a hash join.
+ *   derivation  an OR over both sides of a join whose every disjunct has conjuncts over
+ *               one side alone implies OR(AND(those conjuncts)) for that side; the
+ *               implied filter is pushed to that side and the original predicate stays
+ *               (as DuckDB does). Applied for inner joins (both sides), WHERE over a
+ *               preserved left side, and ON conditions over the right side of LEFT /
+ *               SEMI / ANTI / SINGLE joins.
  */
 #include "plan/optimizer.h"
 
@@ -56,6 +68,150 @@ static bool pushable(const sl_expr *e)
     return !sl_expr_has_subquery(e) && !sl_expr_has_volatile(e) && !sl_expr_has_correlated(e);
 }
 
+/* Appends the disjuncts of e (flattening nested ORs) to list. */
+static sl_status split_disjuncts(sl_arena *arena, sl_expr *e, sl_expr_list *list, sl_error *err)
+{
+    if (e->kind == SL_EXPR_OR) {
+        for (uint32_t i = 0; i < e->arg_count; i++)
+            SL_TRY(split_disjuncts(arena, e->args[i], list, err));
+        return SL_OK;
+    }
+    return sl_expr_list_push(arena, list, e, err);
+}
+
+static sl_expr *make_or(sl_arena *arena, sl_expr **items, uint32_t count)
+{
+    if (count == 1)
+        return items[0];
+    sl_expr *e = sl_expr_new(arena, SL_EXPR_OR, sl_type_make(SL_TYPE_BOOLEAN));
+    if (!e)
+        return NULL;
+    e->args = sl_arena_alloc(arena, sizeof(sl_expr *) * count);
+    if (!e->args)
+        return NULL;
+    for (uint32_t i = 0; i < count; i++)
+        e->args[i] = items[i];
+    e->arg_count = count;
+    return e;
+}
+
+/* Appends to out the conjuncts of p after factoring conjuncts common to every disjunct
+ * out of an OR: (A AND B) OR (A AND C) → A, (B OR C). When a disjunct consists only of
+ * common conjuncts the OR is absorbed: (A) OR (A AND B) → A. Volatile predicates and
+ * non-OR predicates are appended unchanged. */
+static sl_status factor_or(sl_arena *arena, sl_expr *p, sl_expr_list *out, sl_error *err)
+{
+    if (p->kind != SL_EXPR_OR || sl_expr_has_volatile(p))
+        return sl_expr_list_push(arena, out, p, err);
+    sl_expr_list dis = { 0 };
+    SL_TRY(split_disjuncts(arena, p, &dis, err));
+    uint32_t n = dis.count;
+    if (n < 2)
+        return sl_expr_list_push(arena, out, p, err);
+    sl_expr_list *conj = sl_arena_calloc(arena, sizeof(sl_expr_list) * n);
+    bool **taken = sl_arena_calloc(arena, sizeof(bool *) * n);
+    if (!conj || !taken)
+        return sl_error_oom(err);
+    for (uint32_t d = 0; d < n; d++) {
+        SL_TRY(sl_expr_split_conjuncts(arena, dis.items[d], &conj[d], err));
+        if (!(taken[d] = sl_arena_calloc(arena, conj[d].count + 1)))
+            return sl_error_oom(err);
+    }
+    /* a conjunct of the first disjunct is common when every other disjunct has an equal,
+     * not yet matched conjunct; matches are marked taken in every disjunct */
+    uint32_t common = 0;
+    uint32_t *match = sl_arena_alloc(arena, sizeof(uint32_t) * n);
+    if (!match)
+        return sl_error_oom(err);
+    for (uint32_t i = 0; i < conj[0].count; i++) {
+        sl_expr *c = conj[0].items[i];
+        bool all = true;
+        for (uint32_t d = 1; d < n && all; d++) {
+            all = false;
+            for (uint32_t j = 0; j < conj[d].count; j++)
+                if (!taken[d][j] && sl_expr_equal(c, conj[d].items[j])) {
+                    match[d] = j;
+                    all = true;
+                    break;
+                }
+        }
+        if (!all)
+            continue;
+        taken[0][i] = true;
+        for (uint32_t d = 1; d < n; d++)
+            taken[d][match[d]] = true;
+        SL_TRY(sl_expr_list_push(arena, out, c, err));
+        common++;
+    }
+    if (common == 0)
+        return sl_expr_list_push(arena, out, p, err);
+    sl_expr **rest = sl_arena_alloc(arena, sizeof(sl_expr *) * n);
+    if (!rest)
+        return sl_error_oom(err);
+    for (uint32_t d = 0; d < n; d++) {
+        sl_expr_list left = { 0 };
+        for (uint32_t j = 0; j < conj[d].count; j++)
+            if (!taken[d][j])
+                SL_TRY(sl_expr_list_push(arena, &left, conj[d].items[j], err));
+        if (left.count == 0)
+            return SL_OK; /* absorbed: this disjunct is exactly the common part */
+        if (!(rest[d] = sl_expr_make_and(arena, left.items, left.count)))
+            return sl_error_oom(err);
+    }
+    sl_expr *r = make_or(arena, rest, n);
+    if (!r)
+        return sl_error_oom(err);
+    return sl_expr_list_push(arena, out, r, err);
+}
+
+/* Appends the conjuncts of e to list, factoring each OR conjunct (factor_or). */
+static sl_status split_factored(sl_arena *arena, const sl_expr *e, sl_expr_list *list, sl_error *err)
+{
+    sl_expr_list raw = { 0 };
+    SL_TRY(sl_expr_split_conjuncts(arena, e, &raw, err));
+    for (uint32_t i = 0; i < raw.count; i++)
+        SL_TRY(factor_or(arena, raw.items[i], list, err));
+    return SL_OK;
+}
+
+/* If p is an OR whose every disjunct has conjuncts over `side` alone (bound by it and
+ * referencing it), appends the implied predicate OR(AND(those conjuncts)) (cloned) to
+ * list. p itself must be kept by the caller: the result is implied, not equivalent. */
+static sl_status derive_side_filter(sl_arena *arena, const sl_expr *p, const sl_logical_op *side,
+                                    sl_expr_list *list, sl_error *err)
+{
+    if (p->kind != SL_EXPR_OR || !pushable(p) || sl_expr_bound_by(p, side))
+        return SL_OK;
+    sl_expr_list dis = { 0 };
+    SL_TRY(split_disjuncts(arena, (sl_expr *)p, &dis, err));
+    sl_expr **parts = sl_arena_alloc(arena, sizeof(sl_expr *) * (dis.count + 1));
+    if (!parts)
+        return sl_error_oom(err);
+    for (uint32_t d = 0; d < dis.count; d++) {
+        sl_expr_list conj = { 0 }, mine = { 0 };
+        SL_TRY(sl_expr_split_conjuncts(arena, dis.items[d], &conj, err));
+        for (uint32_t j = 0; j < conj.count; j++) {
+            sl_expr *c = conj.items[j];
+            if (sl_expr_references(c, side) && sl_expr_bound_by(c, side)) {
+                sl_expr *copy = sl_expr_clone(arena, c);
+                if (!copy)
+                    return sl_error_oom(err);
+                SL_TRY(sl_expr_list_push(arena, &mine, copy, err));
+            }
+        }
+        if (mine.count == 0)
+            return SL_OK; /* this disjunct does not restrict the side */
+        if (!(parts[d] = sl_expr_make_and(arena, mine.items, mine.count)))
+            return sl_error_oom(err);
+    }
+    sl_expr *derived = make_or(arena, parts, dis.count);
+    if (!derived)
+        return sl_error_oom(err);
+    /* the derived OR may itself have common conjuncts (e.g. the same IN list in every
+     * branch): factor them so each can be pushed further on its own */
+    return factor_or(arena, derived, list, err);
+}
+
 static sl_status push_join(sl_plan_context *ctx, sl_logical_op *op, sl_expr_list *preds, sl_logical_op **out,
                            sl_error *err)
 {
@@ -65,7 +221,7 @@ static sl_status push_join(sl_plan_context *ctx, sl_logical_op *op, sl_expr_list
     sl_join_type jt = op->join_type;
 
     if (jt == SL_JOIN_INNER) {
-        SL_TRY(sl_expr_split_conjuncts(arena, op->condition, preds, err));
+        SL_TRY(split_factored(arena, op->condition, preds, err));
         for (uint32_t i = 0; i < preds->count; i++) {
             sl_expr *p = preds->items[i];
             bool refl = sl_expr_references(p, l), refr = sl_expr_references(p, r);
@@ -75,12 +231,15 @@ static sl_status push_join(sl_plan_context *ctx, sl_logical_op *op, sl_expr_list
                 SL_TRY(sl_expr_list_push(arena, &to_l, p, err));
             else if (sl_expr_bound_by(p, r))
                 SL_TRY(sl_expr_list_push(arena, &to_r, p, err));
-            else
+            else {
                 SL_TRY(sl_expr_list_push(arena, &cond, p, err));
+                SL_TRY(derive_side_filter(arena, p, l, &to_l, err));
+                SL_TRY(derive_side_filter(arena, p, r, &to_r, err));
+            }
         }
     } else {
         sl_expr_list on = { 0 };
-        SL_TRY(sl_expr_split_conjuncts(arena, op->condition, &on, err));
+        SL_TRY(split_factored(arena, op->condition, &on, err));
         bool left_preserved = jt == SL_JOIN_LEFT || jt == SL_JOIN_SEMI || jt == SL_JOIN_ANTI ||
                               jt == SL_JOIN_SINGLE || jt == SL_JOIN_MARK;
         for (uint32_t i = 0; i < preds->count; i++) {
@@ -89,8 +248,13 @@ static sl_status push_join(sl_plan_context *ctx, sl_logical_op *op, sl_expr_list
                 SL_TRY(sl_expr_list_push(arena, &to_l, p, err));
             else if (pushable(p) && jt == SL_JOIN_RIGHT && sl_expr_bound_by(p, r))
                 SL_TRY(sl_expr_list_push(arena, &to_r, p, err));
-            else
+            else {
                 SL_TRY(sl_expr_list_push(arena, &above, p, err));
+                if (left_preserved)
+                    SL_TRY(derive_side_filter(arena, p, l, &to_l, err));
+                else if (jt == SL_JOIN_RIGHT)
+                    SL_TRY(derive_side_filter(arena, p, r, &to_r, err));
+            }
         }
         for (uint32_t i = 0; i < on.count; i++) {
             sl_expr *p = on.items[i];
@@ -99,8 +263,13 @@ static sl_status push_join(sl_plan_context *ctx, sl_logical_op *op, sl_expr_list
                 SL_TRY(sl_expr_list_push(arena, &to_r, p, err));
             else if (pushable(p) && jt == SL_JOIN_RIGHT && sl_expr_references(p, l) && sl_expr_bound_by(p, l))
                 SL_TRY(sl_expr_list_push(arena, &to_l, p, err));
-            else
+            else {
                 SL_TRY(sl_expr_list_push(arena, &cond, p, err));
+                if (push_right)
+                    SL_TRY(derive_side_filter(arena, p, r, &to_r, err));
+                else if (jt == SL_JOIN_RIGHT)
+                    SL_TRY(derive_side_filter(arena, p, l, &to_l, err));
+            }
         }
     }
     SL_TRY(push(ctx, l, &to_l, &op->children[0], err));
@@ -145,7 +314,7 @@ static sl_status push(sl_plan_context *ctx, sl_logical_op *op, sl_expr_list *pre
     switch (op->kind) {
     case SL_LOP_FILTER:
         for (uint32_t i = 0; i < op->predicate_count; i++)
-            SL_TRY(sl_expr_split_conjuncts(ctx->arena, op->predicates[i], preds, err));
+            SL_TRY(split_factored(ctx->arena, op->predicates[i], preds, err));
         return push(ctx, op->children[0], preds, out, err);
     case SL_LOP_JOIN:
         if (op->join_type == SL_JOIN_FULL)

@@ -247,9 +247,15 @@ sl_status sl_vector_set_string(sl_vector *v, uint32_t row, const char *data, uin
     return SL_OK;
 }
 
+/* Only the most recent heaps are checked for a duplicate: a vector gathered from many
+ * chunks can hold hundreds of heaps, and a full scan per added heap made gathers
+ * quadratic. A duplicate entry is harmless (one more reference, dropped with the vector). */
+#define SL_HEAP_DEDUPE_WINDOW 16
+
 sl_status sl_vector_add_heap(sl_vector *v, sl_buffer *buf, sl_error *err)
 {
-    for (uint32_t i = 0; i < v->heap_count; i++)
+    uint32_t from = v->heap_count > SL_HEAP_DEDUPE_WINDOW ? v->heap_count - SL_HEAP_DEDUPE_WINDOW : 0;
+    for (uint32_t i = v->heap_count; i-- > from;)
         if (v->heaps[i] == buf)
             return SL_OK;
     SL_TRY(sl_vector_push_heap(v, buf, err));

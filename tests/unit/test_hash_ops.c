@@ -696,12 +696,14 @@ static void fault_injection(sl_physical_op *root, uint32_t width)
 
 static void test_fault_injection(void)
 {
-    side l = make_side(3000, 97, 7, 13, 5, 100, 17);
-    side r = make_side(2500, 89, 3, 11, 3, 50, 0);
+    side l = make_side(2100, 97, 7, 13, 5, 100, 17);
+    side r = make_side(300, 89, 3, 11, 3, 50, 0);
     sl_table *lt = make_table(l.k, l.v, l.n), *rt = make_table(r.k, r.v, r.n);
     fault_injection(result(join_plan(SL_POP_HASH_JOIN, SL_JOIN_FULL, lt, rt, false, true)), 4);
     fault_injection(result(join_plan(SL_POP_HASH_JOIN, SL_JOIN_MARK, lt, rt, false, true)), 3);
-    fault_injection(result(join_plan(SL_POP_NESTED_LOOP_JOIN, SL_JOIN_LEFT, lt, rt, false, true)), 4);
+    sl_table *small = make_table(l.k, l.v, 40);
+    fault_injection(result(join_plan(SL_POP_NESTED_LOOP_JOIN, SL_JOIN_LEFT, small, rt, false, true)), 4);
+    free_table(small);
     sl_expr **aggs = sl_arena_alloc(&arena, sizeof(sl_expr *) * 2);
     aggs[0] = agg("sum", col(1, SL_TYPE_INTEGER));
     aggs[1] = agg("count", col(1, SL_TYPE_INTEGER));
