@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in build-essential cmake libedit-dev libpcre2-dev libxxhash-dev python3-venv; do
+for pkg in build-essential cmake libedit-dev libpcre2-dev libxxhash-dev libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev python3-venv; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -41,7 +41,7 @@ mkdir -p "$logdir"
 run_ctest() {
   local build=$1
   local log="$logdir/ctest-$build.log"
-  (cd "build/$build" && ctest --output-on-failure 2>&1) > "$log"
+  (cd "build/$build" && ctest --timeout 600 --output-on-failure 2>&1) > "$log"
   cat "$log" | tail -n 30
   # ctest: "100% tests passed, 0 tests failed out of 12"
   local line p f total
@@ -62,7 +62,7 @@ run_sqllogic() {
   if [ ${#files[@]} -eq 0 ]; then
     echo "0 passed, 0 failed" > "$log"
   else
-    "build/$build/sqllogictest" "${files[@]}" > "$log" 2>&1
+    timeout 1200 "build/$build/sqllogictest" "${files[@]}" > "$log" 2>&1
   fi
   grep -E '^(FAIL|----|sqllogictest:)' "$log" | head -n 60
   add_counts "sqllogictest ($build)" "$log"
@@ -78,19 +78,20 @@ ASAN_OPTIONS=detect_leaks=1 run_sqllogic asan
 
 echo "### TPC-H SF 0.1 against DuckDB"
 log="$logdir/tpch.log"
-.venv/bin/python tests/tpch/run_tpch.py --sluice build/release/sluice --scale 0.1 > "$log" 2>&1
+timeout 1200 .venv/bin/python tests/tpch/run_tpch.py --sluice build/release/sluice --scale 0.1 > "$log" 2>&1
 tail -n 30 "$log"
 add_counts "tpch" "$log"
 
 echo "### integration tests (pytest)"
 log="$logdir/pytest.log"
 if ls tests/integration/test_*.py > /dev/null 2>&1; then
-  .venv/bin/python -m pytest -q tests/integration > "$log" 2>&1
+  timeout 1200 .venv/bin/python -m pytest -q -p no:cacheprovider tests/integration > "$log" 2>&1
   tail -n 15 "$log"
   # pytest: "12 passed, 1 failed in 3.2s" or "12 passed in 3.2s"
   line=$(grep -E '[0-9]+ (passed|failed)' "$log" | tail -n 1)
   p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
-  f=$(echo "$line" | grep -oE '[0-9]+ (failed|error)' | grep -oE '[0-9]+' | paste -sd+ | bc 2>/dev/null || echo 0)
+  f=$(echo "$line" | grep -oE '[0-9]+ (failed|error)' | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+  [ -z "$line" ] && f=1
   echo "${p:-0} passed, ${f:-0} failed" >> "$log"
   add_counts "integration" "$log"
 fi

@@ -300,6 +300,8 @@ static sl_status run_bound(sluice_connection *conn, sl_plan_context *ctx, sl_bou
         for (uint32_t i = 0; i < bound->drop_count; i++) {
             if (bound->drop_kind == SL_AST_OBJECT_VIEW)
                 SL_TRY(sl_catalog_drop_view(db->catalog, bound->drop_names[i], bound->if_exists, err));
+            else if (bound->drop_kind == SL_AST_OBJECT_SOURCE)
+                SL_TRY(sl_catalog_drop_source(db->catalog, bound->drop_names[i], bound->if_exists, err));
             else
                 SL_TRY(sl_catalog_drop_table(db->catalog, bound->drop_names[i], bound->if_exists, err));
         }
@@ -375,6 +377,12 @@ static sl_status run_bound(sluice_connection *conn, sl_plan_context *ctx, sl_bou
         sl_free(value);
         return st;
     }
+
+    case SL_BOUND_CREATE_SOURCE:   /* sources are in-memory catalog entries (not persisted) */
+        if (bound->or_replace)
+            SL_TRY(sl_catalog_drop_source(db->catalog, bound->source->name, true, err));
+        SL_TRY(sl_catalog_create_source(db->catalog, bound->source, bound->if_not_exists, err));
+        return empty_result(out, 0, err);
     }
     return sl_error_set(err, SL_ERR_INTERNAL, "unknown bound statement kind %d", (int)bound->kind);
 }

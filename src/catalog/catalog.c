@@ -37,6 +37,9 @@ struct sl_catalog {
     sl_view **views;
     size_t view_count;
     size_t view_capacity;
+    sl_source **sources;        /* CREATE SOURCE; in memory only */
+    size_t source_count;
+    size_t source_capacity;
 };
 
 /* ----------------------------------------------------------------- lifetime */
@@ -85,6 +88,24 @@ static void sl_view_free(sl_view *v)
     sl_free(v);
 }
 
+static void sl_source_free(sl_source *s)
+{
+    if (!s)
+        return;
+    for (uint32_t i = 0; i < s->column_count; i++)
+        sl_free(s->columns[i].name);
+    sl_free(s->columns);
+    for (uint32_t i = 0; i < s->option_count; i++) {
+        sl_free(s->options[i].name);
+        sl_free(s->options[i].value);
+    }
+    sl_free(s->options);
+    sl_free(s->connector);
+    sl_free(s->watermark_sql);
+    sl_free(s->name);
+    sl_free(s);
+}
+
 void sl_catalog_free(sl_catalog *catalog)
 {
     if (!catalog)
@@ -93,8 +114,11 @@ void sl_catalog_free(sl_catalog *catalog)
         sl_table_free(catalog->tables[i]);
     for (size_t i = 0; i < catalog->view_count; i++)
         sl_view_free(catalog->views[i]);
+    for (size_t i = 0; i < catalog->source_count; i++)
+        sl_source_free(catalog->sources[i]);
     sl_free(catalog->tables);
     sl_free(catalog->views);
+    sl_free(catalog->sources);
     pthread_mutex_destroy(&catalog->mutex);
     sl_free(catalog);
 }
@@ -123,6 +147,14 @@ static size_t sl_find_view_index(sl_catalog *c, const char *name)
 {
     for (size_t i = 0; i < c->view_count; i++)
         if (strcasecmp(c->views[i]->name, name) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+static size_t sl_find_source_index(sl_catalog *c, const char *name)
+{
+    for (size_t i = 0; i < c->source_count; i++)
+        if (strcasecmp(c->sources[i]->name, name) == 0)
             return i;
     return SIZE_MAX;
 }
@@ -166,6 +198,13 @@ const char *sl_catalog_suggest(sl_catalog *catalog, const char *name)
             best = catalog->views[i]->name;
         }
     }
+    for (size_t i = 0; i < catalog->source_count; i++) {
+        size_t d = sl_edit_distance(name, catalog->sources[i]->name, limit);
+        if (d < best_distance) {
+            best_distance = d;
+            best = catalog->sources[i]->name;
+        }
+    }
     sl_catalog_unlock(catalog);
     return best;
 }
@@ -186,6 +225,8 @@ static sl_status sl_catalog_create_table_locked(sl_catalog *catalog, const char 
         return sl_error_set(err, SL_ERR_CATALOG, "%s with name \"%s\" already exists",
                             existing != SIZE_MAX ? "Table" : "View", name);
     }
+    if (sl_find_source_index(catalog, name) != SIZE_MAX)
+        return sl_error_set(err, SL_ERR_CATALOG, "Source with name \"%s\" already exists", name);
     for (uint32_t i = 0; i < column_count; i++)
         for (uint32_t j = 0; j < i; j++)
             if (strcasecmp(columns[i].name, columns[j].name) == 0)
@@ -234,6 +275,8 @@ static sl_status sl_catalog_create_view_locked(sl_catalog *catalog, const char *
 {
     if (sl_find_table_index(catalog, name) != SIZE_MAX)
         return sl_error_set(err, SL_ERR_CATALOG, "Table with name \"%s\" already exists", name);
+    if (sl_find_source_index(catalog, name) != SIZE_MAX)
+        return sl_error_set(err, SL_ERR_CATALOG, "Source with name \"%s\" already exists", name);
     size_t existing = sl_find_view_index(catalog, name);
     if (existing != SIZE_MAX && !or_replace)
         return sl_error_set(err, SL_ERR_CATALOG, "View with name \"%s\" already exists", name);
@@ -298,6 +341,8 @@ sl_status sl_catalog_drop_table(sl_catalog *catalog, const char *name, bool if_e
         if (!if_exists) {
             if (sl_find_view_index(catalog, name) != SIZE_MAX)
                 st = sl_error_set(err, SL_ERR_CATALOG, "\"%s\" is a view, not a table: use DROP VIEW", name);
+            else if (sl_find_source_index(catalog, name) != SIZE_MAX)
+                st = sl_error_set(err, SL_ERR_CATALOG, "\"%s\" is a source, not a table: use DROP SOURCE", name);
             else
                 st = sl_catalog_missing(catalog, "Table", name, err);
         }
@@ -319,6 +364,8 @@ sl_status sl_catalog_drop_view(sl_catalog *catalog, const char *name, bool if_ex
         if (!if_exists) {
             if (sl_find_table_index(catalog, name) != SIZE_MAX)
                 st = sl_error_set(err, SL_ERR_CATALOG, "\"%s\" is a table, not a view: use DROP TABLE", name);
+            else if (sl_find_source_index(catalog, name) != SIZE_MAX)
+                st = sl_error_set(err, SL_ERR_CATALOG, "\"%s\" is a source, not a view: use DROP SOURCE", name);
             else
                 st = sl_catalog_missing(catalog, "View", name, err);
         }
@@ -365,6 +412,116 @@ sl_status sl_catalog_list_views(sl_catalog *catalog, const char ***names, size_t
     }
     for (size_t i = 0; i < n; i++)
         list[i] = catalog->views[i]->name;
+    sl_catalog_unlock(catalog);
+    qsort(list, n, sizeof(char *), sl_compare_names);
+    *names = list;
+    *count = n;
+    return SL_OK;
+}
+
+/* ----------------------------------------------------------------- sources */
+
+/* Deep copy of def (sl_malloc'd); NULL on OOM. */
+static sl_source *sl_source_copy(const sl_source *def)
+{
+    sl_source *s = sl_calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    bool ok = (s->name = sl_strdup(def->name)) && (s->connector = sl_strdup(def->connector)) &&
+              (!def->watermark_sql || (s->watermark_sql = sl_strdup(def->watermark_sql))) &&
+              (s->columns = sl_calloc(def->column_count ? def->column_count : 1, sizeof(sl_column_def))) &&
+              (s->options = sl_calloc(def->option_count ? def->option_count : 1, sizeof(sl_source_option)));
+    for (uint32_t i = 0; ok && i < def->column_count; i++) {
+        s->columns[i] = def->columns[i];
+        s->columns[i].name = sl_strdup(def->columns[i].name);
+        s->column_count = i + 1;
+        ok = s->columns[i].name != NULL;
+    }
+    for (uint32_t i = 0; ok && i < def->option_count; i++) {
+        s->options[i].name = sl_strdup(def->options[i].name);
+        s->options[i].value = sl_strdup(def->options[i].value);
+        s->option_count = i + 1;
+        ok = s->options[i].name && s->options[i].value;
+    }
+    s->watermark_column = def->watermark_column;
+    s->bounded = def->bounded;
+    if (!ok) {
+        sl_source_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+sl_status sl_catalog_create_source(sl_catalog *catalog, const sl_source *def, bool if_not_exists, sl_error *err)
+{
+    sl_status st = SL_OK;
+    sl_catalog_lock(catalog);
+    if (sl_find_source_index(catalog, def->name) != SIZE_MAX) {
+        if (!if_not_exists)
+            st = sl_error_set(err, SL_ERR_CATALOG, "Source with name \"%s\" already exists", def->name);
+    } else if (sl_find_table_index(catalog, def->name) != SIZE_MAX) {
+        st = sl_error_set(err, SL_ERR_CATALOG, "Table with name \"%s\" already exists", def->name);
+    } else if (sl_find_view_index(catalog, def->name) != SIZE_MAX) {
+        st = sl_error_set(err, SL_ERR_CATALOG, "View with name \"%s\" already exists", def->name);
+    } else {
+        st = sl_array_reserve((void **)&catalog->sources, &catalog->source_capacity, catalog->source_count + 1,
+                              sizeof(sl_source *), err);
+        if (st == SL_OK) {
+            sl_source *s = sl_source_copy(def);
+            if (s)
+                catalog->sources[catalog->source_count++] = s;
+            else
+                st = sl_error_oom(err);
+        }
+    }
+    sl_catalog_unlock(catalog);
+    return st;
+}
+
+sl_source *sl_catalog_find_source(sl_catalog *catalog, const char *name)
+{
+    sl_catalog_lock(catalog);
+    size_t i = sl_find_source_index(catalog, name);
+    sl_source *s = i == SIZE_MAX ? NULL : catalog->sources[i];
+    sl_catalog_unlock(catalog);
+    return s;
+}
+
+sl_status sl_catalog_drop_source(sl_catalog *catalog, const char *name, bool if_exists, sl_error *err)
+{
+    sl_status st = SL_OK;
+    sl_catalog_lock(catalog);
+    size_t i = sl_find_source_index(catalog, name);
+    if (i == SIZE_MAX) {
+        if (!if_exists) {
+            if (sl_find_table_index(catalog, name) != SIZE_MAX)
+                st = sl_error_set(err, SL_ERR_CATALOG, "\"%s\" is a table, not a source: use DROP TABLE", name);
+            else if (sl_find_view_index(catalog, name) != SIZE_MAX)
+                st = sl_error_set(err, SL_ERR_CATALOG, "\"%s\" is a view, not a source: use DROP VIEW", name);
+            else
+                st = sl_catalog_missing(catalog, "Source", name, err);
+        }
+    } else {
+        sl_source_free(catalog->sources[i]);
+        memmove(&catalog->sources[i], &catalog->sources[i + 1],
+                (catalog->source_count - i - 1) * sizeof(sl_source *));
+        catalog->source_count--;
+    }
+    sl_catalog_unlock(catalog);
+    return st;
+}
+
+sl_status sl_catalog_list_sources(sl_catalog *catalog, const char ***names, size_t *count, sl_error *err)
+{
+    sl_catalog_lock(catalog);
+    size_t n = catalog->source_count;
+    const char **list = sl_malloc((n ? n : 1) * sizeof(char *));
+    if (!list) {
+        sl_catalog_unlock(catalog);
+        return sl_error_oom(err);
+    }
+    for (size_t i = 0; i < n; i++)
+        list[i] = catalog->sources[i]->name;
     sl_catalog_unlock(catalog);
     qsort(list, n, sizeof(char *), sl_compare_names);
     *names = list;

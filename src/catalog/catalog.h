@@ -1,5 +1,5 @@
 /*
- * catalog.h — tables and views of one database, and the in-memory columnar table store.
+ * catalog.h — tables, views and sources of one database, and the in-memory columnar table store.
  *
  * A table is a schema plus an append-only list of immutable batches ("chunks"), each
  * dense (no selection) with up to SL_BATCH_CAPACITY rows. Scans hand out chunks (shared
@@ -64,6 +64,26 @@ typedef struct sl_view {
     char **column_aliases;      /* CREATE VIEW v(a, b) AS ... */
 } sl_view;
 
+/* A source (CREATE SOURCE): a connector with its options and a schema; rows are produced
+ * by the connector (src/connect) each time a query reads it, nothing is stored. Sources
+ * live in memory only: a persistent database does not save them (yet). */
+typedef struct sl_source_option {
+    char *name;                 /* lower case, '-' written as '_' */
+    char *value;                /* text as written */
+} sl_source_option;
+
+typedef struct sl_source {
+    char *name;
+    uint32_t column_count;
+    sl_column_def *columns;     /* the resolved schema (declared, or the connector's) */
+    char *connector;            /* lower case: "nexmark", "datagen" */
+    uint32_t option_count;
+    sl_source_option *options;  /* every WITH option but `connector`, in the order written */
+    int32_t watermark_column;   /* index into columns; -1 = no watermark */
+    char *watermark_sql;        /* the watermark expression's SQL text; NULL = none */
+    bool bounded;               /* the options bound it (max_events, number_of_rows, ...) */
+} sl_source;
+
 typedef struct sl_catalog sl_catalog;
 
 sl_catalog *sl_catalog_new(void);
@@ -88,6 +108,14 @@ sl_status sl_catalog_create_view(sl_catalog *catalog, const char *name, const ch
 /* DROP TABLE / VIEW; SL_ERR_CATALOG if absent unless if_exists. */
 sl_status sl_catalog_drop_table(sl_catalog *catalog, const char *name, bool if_exists, sl_error *err);
 sl_status sl_catalog_drop_view(sl_catalog *catalog, const char *name, bool if_exists, sl_error *err);
+
+/* Sources: create deep-copies `def` (SL_ERR_CATALOG if a table, view or source of that name
+ * exists, unless if_not_exists for an existing source); find is case-insensitive (NULL if
+ * absent); drop fails with SL_ERR_CATALOG if absent unless if_exists. */
+sl_status sl_catalog_create_source(sl_catalog *catalog, const sl_source *def, bool if_not_exists, sl_error *err);
+sl_source *sl_catalog_find_source(sl_catalog *catalog, const char *name);
+sl_status sl_catalog_drop_source(sl_catalog *catalog, const char *name, bool if_exists, sl_error *err);
+sl_status sl_catalog_list_sources(sl_catalog *catalog, const char ***names, size_t *count, sl_error *err);
 
 /* Lists names (sorted) into an sl_malloc'd array of borrowed pointers. */
 sl_status sl_catalog_list_tables(sl_catalog *catalog, const char ***names, size_t *count, sl_error *err);

@@ -4,18 +4,21 @@
  *
  * Build (sink role, pipeline of children[1]): each batch is appended to a row store (the
  * build columns), its keys (plan->build_keys) are hashed once and looked up in a
- * sl_hash_table of *distinct* keys whose payload is the head of a chain of build rows
- * with that key (`next` links the rows, newest first). A build row with NULL in a key
- * compared with `=` (key_null_equal[i] false) can never match: it goes on a separate
- * chain, used only by MARK joins with a residual condition (where it makes a mark NULL)
- * and by RIGHT/FULL joins (emitted as unmatched).
+ * sl_hash_table of *distinct* keys; each build row records its key's entry id. When the
+ * build ends (finalize), a counting sort groups the build rows by entry: the rows of
+ * entry e are sorted_rows[entry_start[e] .. entry_start[e + 1]), in build order. A probe
+ * then reads one contiguous run per key instead of chasing a linked chain (one dependent
+ * cache miss per row). A build row with NULL in a key compared with `=`
+ * (key_null_equal[i] false) can never match: it goes to null_rows, used only by MARK
+ * joins with a residual condition (where it makes a mark NULL) and by RIGHT/FULL joins
+ * (emitted as unmatched).
  *
  * Probe (streaming role, pipeline of children[0]): per batch, the probe keys are
- * evaluated and hashed once, every row finds its key's chain in one vectorized lookup,
- * and the chains' rows become candidate pairs for join_pairs.c (residual condition over
+ * evaluated and hashed once, every row finds its key's entry in one vectorized lookup,
+ * and the entry's run of build rows become candidate pairs for join_pairs.c (residual condition over
  * [probe ++ build], per-type output in batches of <= SL_BATCH_CAPACITY rows). SEMI, ANTI
  * and MARK joins without a residual condition never build pairs: the lookup settles them,
- * so their build keeps only the distinct keys (`keys_only`: no row store, no chains); with a
+ * so their build keeps only the distinct keys (`keys_only`: no row store, no row runs); with a
  * condition, their row store keeps only the build columns the condition reads.
  * MARK follows the three-valued IN semantics agreed with the planner (plan/README.md):
  * TRUE if some build row matches; else NULL if the probe key is NULL and the build side
@@ -36,6 +39,7 @@
 #include "exec/join_pairs.h"
 
 #define HASH_JOIN_NAME "HASH_JOIN"
+#define NULL_ENTRY UINT32_MAX          /* row_entry of a build row with a NULL `=` key */
 
 typedef struct sl_hash_join_global {
     pthread_mutex_t lock;              /* serializes build sinks */
@@ -43,16 +47,20 @@ typedef struct sl_hash_join_global {
     int32_t *build_map;                /* per build column: its store column, -1 = not stored */
     uint32_t *stored;                  /* the build columns stored, in store order */
     uint32_t stored_count;
-    sl_hash_table table;               /* distinct build keys -> uint32 chain head (row + 1) */
-    uint32_t *next;                    /* per build row: next row of its chain (+1), 0 = end */
+    sl_hash_table table;               /* distinct build keys (no payload; entry id = key id) */
+    uint32_t *row_entry;               /* per build row: its key's entry, NULL_ENTRY for a NULL key */
     uint8_t *matched;                  /* per build row (RIGHT/FULL only) */
-    size_t row_capacity;               /* of next / matched */
-    uint32_t null_head;                /* chain of rows with a NULL `=` key (+1) */
+    size_t row_capacity;               /* of row_entry / matched */
+    uint32_t *entry_start;             /* after finalize: entry_count + 1 offsets into sorted_rows */
+    uint32_t *sorted_rows;             /* after finalize: build rows grouped by entry */
+    uint32_t *null_rows;               /* after finalize: build rows with a NULL `=` key */
+    uint32_t null_count;
+    bool finalized;
     bool has_null_key;
-    bool keys_only;                    /* SEMI/ANTI/MARK without condition: rows and chains unused */
+    bool keys_only;                    /* SEMI/ANTI/MARK without condition: build rows unused */
     uint64_t build_row_count;          /* build rows seen (also when keys_only) */
     sl_memory *memory;
-    int64_t reserved;                  /* next / matched bytes */
+    int64_t reserved;                  /* row_entry / matched / finalize arrays bytes */
 } sl_hash_join_global;
 
 /* Key evaluation state, used by both roles. */
@@ -64,7 +72,7 @@ typedef struct sl_join_keys {
     uint32_t *null_rows;               /* active physical rows with a NULL `=` key */
     uint32_t *index;                   /* active-row index of each `active` entry */
     uint64_t *hashes;
-    uint8_t **payloads;
+    uint64_t *ids;                     /* per active row: hash table entry id */
     size_t capacity;
     sl_hash_scratch *scratch;
 } sl_join_keys;
@@ -88,7 +96,10 @@ static void hash_join_free_global(const sl_physical_op *plan, void *global)
     sl_free(g->build_map);
     sl_free(g->stored);
     sl_hash_table_free(&g->table);
-    sl_free(g->next);
+    sl_free(g->row_entry);
+    sl_free(g->entry_start);
+    sl_free(g->sorted_rows);
+    sl_free(g->null_rows);
     sl_free(g->matched);
     if (g->memory && g->reserved)
         sl_memory_release(g->memory, g->reserved);
@@ -174,8 +185,7 @@ static sl_status hash_join_init_global(const sl_physical_op *plan, sl_exec_conte
         st = sl_row_store_init(&g->rows, stored_types, g->stored_count, exec->memory, HASH_JOIN_NAME, err);
     sl_free(stored_types);
     if (st == SL_OK)
-        st = sl_hash_table_init(&g->table, key_types, plan->key_count, sizeof(uint32_t), 0, exec->memory,
-                                HASH_JOIN_NAME, err);
+        st = sl_hash_table_init(&g->table, key_types, plan->key_count, 0, 0, exec->memory, HASH_JOIN_NAME, err);
     if (st != SL_OK) {
         hash_join_free_global(plan, g);
         return st;
@@ -194,7 +204,7 @@ static void join_keys_free(sl_join_keys *k)
     sl_free(k->null_rows);
     sl_free(k->index);
     sl_free(k->hashes);
-    sl_free(k->payloads);
+    sl_free(k->ids);
     sl_free(k->scratch);
 }
 
@@ -244,9 +254,9 @@ static sl_status join_keys_evaluate(sl_join_keys *k, const sl_physical_op *plan,
         uint64_t *h = sl_realloc(k->hashes, cap * sizeof *h);
         if (h)
             k->hashes = h;
-        uint8_t **p = sl_realloc(k->payloads, cap * sizeof *p);
+        uint64_t *p = sl_realloc(k->ids, cap * sizeof *p);
         if (p)
-            k->payloads = p;
+            k->ids = p;
         if (!a || !nr || !ix || !h || !p)
             return sl_error_oom(err);
         k->capacity = cap;
@@ -300,7 +310,7 @@ static void hash_join_free_local(const sl_physical_op *plan, void *local)
 
 /* ------------------------------------------------------------------ build */
 
-/* Grows next / matched to hold `rows` build rows. */
+/* Grows row_entry / matched to hold `rows` build rows. */
 static sl_status reserve_rows(sl_hash_join_global *g, const sl_physical_op *plan, size_t rows, sl_error *err)
 {
     if (rows <= g->row_capacity)
@@ -316,10 +326,10 @@ static sl_status reserve_rows(sl_hash_join_global *g, const sl_physical_op *plan
                             "and spilling to disk is not supported yet; raise memory_limit",
                             (long long)g->memory->limit);
     g->reserved += bytes;
-    uint32_t *next = sl_realloc(g->next, cap * sizeof *next);
-    if (!next)
+    uint32_t *row_entry = sl_realloc(g->row_entry, cap * sizeof *row_entry);
+    if (!row_entry)
         return sl_error_oom(err);
-    g->next = next;
+    g->row_entry = row_entry;
     if (flags) {
         uint8_t *matched = sl_realloc(g->matched, cap);
         if (!matched)
@@ -342,7 +352,7 @@ static sl_status build_batch(sl_hash_join_global *g, sl_hash_join_local *l, cons
         if (nulls)
             g->has_null_key = true;
         return sl_hash_table_find_or_insert(&g->table, l->keys.scratch, l->keys.vectors, l->keys.active, n,
-                                            l->keys.hashes, NULL, l->keys.payloads, NULL, NULL, err);
+                                            l->keys.hashes, NULL, NULL, NULL, NULL, err);
     }
     uint32_t base = g->rows.row_count;
     SL_TRY(reserve_rows(g, plan, (size_t)base + batch->count, err));
@@ -366,26 +376,14 @@ static sl_status build_batch(sl_hash_join_global *g, sl_hash_join_local *l, cons
     }
     /* active row r of batch is build row base + r */
     SL_TRY(sl_hash_table_find_or_insert(&g->table, l->keys.scratch, l->keys.vectors, l->keys.active, n,
-                                        l->keys.hashes, NULL, l->keys.payloads, NULL, NULL, err));
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t row = base + l->keys.index[i];
-        uint32_t *head = (uint32_t *)l->keys.payloads[i];
-        g->next[row] = *head;
-        *head = row + 1;
-    }
+                                        l->keys.hashes, l->keys.ids, NULL, NULL, NULL, err));
     if (nulls) {
         g->has_null_key = true;
-        /* the null rows are the active rows not listed in keys.index */
-        uint32_t j = 0;
-        for (uint32_t r = 0; r < batch->count; r++) {
-            if (j < n && l->keys.index[j] == r) {
-                j++;
-                continue;
-            }
-            g->next[base + r] = g->null_head;
-            g->null_head = base + r + 1;
-        }
+        for (uint32_t r = 0; r < batch->count; r++)
+            g->row_entry[base + r] = NULL_ENTRY;
     }
+    for (uint32_t i = 0; i < n; i++)
+        g->row_entry[base + l->keys.index[i]] = (uint32_t)l->keys.ids[i];
     return SL_OK;
 }
 
@@ -405,6 +403,61 @@ static sl_status hash_join_sink(sl_op_context *ctx, const sl_physical_op *plan, 
     return st;
 }
 
+/* Groups the build rows by key entry (counting sort over row_entry), once, after the
+ * last build batch: fills entry_start, sorted_rows and null_rows (see the file comment). */
+static sl_status finish_build(sl_hash_join_global *g, sl_error *err)
+{
+    if (g->finalized)
+        return SL_OK;
+    if (g->keys_only) {
+        g->finalized = true;
+        return SL_OK;
+    }
+    uint32_t rows = g->rows.row_count;
+    uint32_t entries = (uint32_t)g->table.entry_count;
+    uint32_t nulls = 0;
+    for (uint32_t r = 0; r < rows; r++)
+        nulls += g->row_entry[r] == NULL_ENTRY;
+    int64_t bytes = (int64_t)(((size_t)entries + 1 + rows) * sizeof(uint32_t));
+    if (g->memory && !sl_memory_try_reserve(g->memory, bytes))
+        return sl_error_set(err, SL_ERR_OOM,
+                            "HASH_JOIN: out of memory: the build side does not fit in memory_limit (%lld bytes) "
+                            "and spilling to disk is not supported yet; raise memory_limit",
+                            (long long)g->memory->limit);
+    g->reserved += bytes;
+    g->entry_start = sl_calloc((size_t)entries + 1, sizeof *g->entry_start);
+    g->sorted_rows = sl_malloc(sizeof *g->sorted_rows * (rows - nulls ? rows - nulls : 1));
+    g->null_rows = sl_malloc(sizeof *g->null_rows * (nulls ? nulls : 1));
+    if (!g->entry_start || !g->sorted_rows || !g->null_rows)
+        return sl_error_oom(err);
+    uint32_t *start = g->entry_start;
+    for (uint32_t r = 0; r < rows; r++)
+        if (g->row_entry[r] != NULL_ENTRY)
+            start[g->row_entry[r] + 1]++;
+    for (uint32_t e = 0; e < entries; e++)
+        start[e + 1] += start[e];
+    /* scatter with start[e] as entry e's cursor, then shift the cursors (now the ends)
+     * back into starts */
+    uint32_t null_count = 0;
+    for (uint32_t r = 0; r < rows; r++) {
+        uint32_t e = g->row_entry[r];
+        if (e == NULL_ENTRY)
+            g->null_rows[null_count++] = r;
+        else
+            g->sorted_rows[start[e]++] = r;
+    }
+    memmove(start + 1, start, sizeof *start * entries);
+    start[0] = 0;
+    g->null_count = null_count;
+    g->finalized = true;
+    return SL_OK;
+}
+
+static sl_status hash_join_finalize(sl_exec_context *exec, const sl_physical_op *plan, void *global, sl_error *err)
+{
+    return finish_build(global, err);
+}
+
 /* ------------------------------------------------------------------ probe */
 
 static sl_status probe_batch(sl_op_context *ctx, const sl_physical_op *plan, sl_hash_join_global *g,
@@ -416,13 +469,13 @@ static sl_status probe_batch(sl_op_context *ctx, const sl_physical_op *plan, sl_
     SL_TRY(join_keys_evaluate(k, plan, in, &n, &nulls, err));
     SL_TRY(sl_join_probe_begin(jp, in, &g->rows, g->matched, err));
     sl_join_probe_set_build_map(jp, g->build_map);
-    sl_hash_table_find(&g->table, k->scratch, k->vectors, k->active, n, k->hashes, NULL, k->payloads);
+    sl_hash_table_find(&g->table, k->scratch, k->vectors, k->active, n, k->hashes, k->ids, NULL);
     sl_join_type type = plan->join_type;
     uint32_t build_rows = g->rows.row_count;
     if (g->keys_only) {
         for (uint32_t i = 0; i < n; i++) {
             uint32_t row = k->active[i];
-            bool found = k->payloads[i] != NULL;
+            bool found = k->ids[i] != SL_HASH_TABLE_NO_ENTRY;
             jp->matches[row] = found;
             jp->mark[row] = found ? SL_MARK_TRUE : g->has_null_key ? SL_MARK_NULL : SL_MARK_FALSE;
         }
@@ -430,23 +483,25 @@ static sl_status probe_batch(sl_op_context *ctx, const sl_physical_op *plan, sl_
             jp->mark[k->null_rows[i]] = g->build_row_count ? SL_MARK_NULL : SL_MARK_FALSE;
         return sl_join_probe_finish(jp, ctx, err);
     }
+    const uint32_t *start = g->entry_start, *sorted = g->sorted_rows;
     for (uint32_t i = 0; i < n; i++) {
-        if (!k->payloads[i])
+        if (k->ids[i] == SL_HASH_TABLE_NO_ENTRY)
             continue;
         uint32_t row = k->active[i];
-        for (uint32_t b = *(const uint32_t *)k->payloads[i]; b; b = g->next[b - 1]) {
+        uint32_t e = (uint32_t)k->ids[i];
+        for (uint32_t j = start[e]; j < start[e + 1]; j++) {
             if (sl_join_probe_row_settled(jp, row))
                 break;
-            SL_TRY(sl_join_probe_add(jp, ctx, row, b - 1, false, err));
+            SL_TRY(sl_join_probe_add(jp, ctx, row, sorted[j], false, err));
         }
     }
     if (type == SL_JOIN_MARK) {
         /* pairs whose key equality is NULL: they can make the mark NULL, never TRUE */
-        if (g->null_head) {
+        if (g->null_count) {
             for (uint32_t i = 0; i < n; i++) {
                 uint32_t row = k->active[i];
-                for (uint32_t b = g->null_head; b && jp->mark[row] == SL_MARK_FALSE; b = g->next[b - 1])
-                    SL_TRY(sl_join_probe_add(jp, ctx, row, b - 1, true, err));
+                for (uint32_t j = 0; j < g->null_count && jp->mark[row] == SL_MARK_FALSE; j++)
+                    SL_TRY(sl_join_probe_add(jp, ctx, row, g->null_rows[j], true, err));
             }
         }
         for (uint32_t i = 0; i < nulls; i++) {
@@ -475,6 +530,12 @@ static sl_status hash_join_push(sl_op_context *ctx, const sl_physical_op *plan, 
     if (msg->batch->count == 0)
         return SL_OK;
     if (!l->probe) {
+        if (!g->finalized) {   /* the driver finalizes the build first; stay safe if it did not */
+            pthread_mutex_lock(&g->lock);
+            sl_status st = finish_build(g, err);
+            pthread_mutex_unlock(&g->lock);
+            SL_TRY(st);
+        }
         SL_TRY(join_keys_init(&l->keys, plan->probe_keys, plan->key_count, ctx->exec, err));
         SL_TRY(sl_join_probe_new(plan, ctx->exec, &l->probe, err));
     }
@@ -491,4 +552,5 @@ const sl_operator_type sl_hash_join_operator = {
     .free_local = hash_join_free_local,
     .push = hash_join_push,
     .sink = hash_join_sink,
+    .finalize = hash_join_finalize,
 };

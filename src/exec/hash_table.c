@@ -191,6 +191,9 @@ static sl_status partition_reserve(sl_hash_table *ht, sl_hash_partition *part, u
 
 /* ------------------------------------------------------------------ key comparison */
 
+/* How many rows ahead the probe loop prefetches slots. */
+#define SL_HT_PREFETCH_AHEAD 16
+
 /* Keeps in `list` (n entries, active-row indexes) the rows whose key column equals the
  * candidate entry's; appends the others to mismatch. NULL equals NULL. */
 #define SL_HT_COMPARE_LOOP(ctype, EQ)                                                            \
@@ -268,19 +271,6 @@ static uint32_t compare_keys(const sl_hash_table *ht, sl_hash_scratch *s, sl_vec
 
 /* ------------------------------------------------------------------ lookup */
 
-/* Prefetches the stored first key value of every candidate in s->compare[0..n). */
-static void prefetch_candidates(const sl_hash_table *ht, const sl_hash_scratch *s, uint32_t n)
-{
-    size_t width = sl_type_width(ht->key_types[0]);
-    if (width == 0)
-        return;
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t i = s->compare[k], entry = s->candidate[i];
-        const sl_vector *sv =
-            ht->partitions[s->partition[i]].keys.chunks[entry / SL_BATCH_CAPACITY]->columns[0];
-        __builtin_prefetch((const uint8_t *)sv->data + (size_t)(entry % SL_BATCH_CAPACITY) * width);
-    }
-}
 
 /* Processes active rows [begin, begin + n) of one block. With `insert`, absent keys get
  * new entries (storage already reserved). */
@@ -296,16 +286,20 @@ static sl_status lookup_block(sl_hash_table *ht, sl_hash_scratch *s, sl_vector *
         const sl_hash_partition *part = &ht->partitions[s->partition[i]];
         s->position[i] = part->slot_count ? h & (part->slot_count - 1) : 0;
         s->todo[i] = i;
-        /* a large table misses the cache on every probe: start all the block's slot loads
-         * before walking the probe sequences one row at a time */
-        if (part->slot_count)
-            __builtin_prefetch(&part->slots[s->position[i]]);
     }
     uint32_t fresh_in_block = 0;
     while (todo_count > 0) {
         uint32_t compare_count = 0;
         uint32_t first_fresh = fresh_in_block;
         for (uint32_t k = 0; k < todo_count; k++) {
+            /* a large table misses the cache on every probe: fetch the first slot of the row
+             * SL_HT_PREFETCH_AHEAD places further while this one walks its sequence */
+            if (k + SL_HT_PREFETCH_AHEAD < todo_count) {
+                uint32_t ahead = s->todo[k + SL_HT_PREFETCH_AHEAD];
+                const sl_hash_partition *ap = &ht->partitions[s->partition[ahead]];
+                if (ap->slot_count)
+                    __builtin_prefetch(&ap->slots[s->position[ahead]]);
+            }
             uint32_t i = s->todo[k];
             sl_hash_partition *part = &ht->partitions[s->partition[i]];
             uint64_t h = hashes[begin + i];
@@ -372,9 +366,7 @@ static sl_status lookup_block(sl_hash_table *ht, sl_hash_scratch *s, sl_vector *
                 SL_TRY(sl_row_store_append(&ht->partitions[p].keys, &view, err));
             }
         }
-        /* compare the candidates (their first key column is fetched ahead, as above) */
-        if (ht->key_count > 0 && compare_count > 1)
-            prefetch_candidates(ht, s, compare_count);
+        /* compare the candidates */
         uint32_t mismatch_count = 0;
         uint32_t equal = compare_keys(ht, s, keys, compare_count, &mismatch_count);
         for (uint32_t k = 0; k < equal; k++) {

@@ -17,12 +17,16 @@
  */
 #include "exec/sort_keys.h"
 
+#include <math.h>
+
 #include "expr/function.h"
 
 typedef struct sl_window_layout {
     uint32_t partition_first;    /* index into key_columns */
     uint32_t order_first;
     uint32_t arg_first;
+    bool has_filter;             /* aggregate FILTER (WHERE ...): key_columns[filter] */
+    uint32_t filter;
 } sl_window_layout;
 
 typedef struct sl_window_global {
@@ -65,7 +69,7 @@ static sl_status window_collect(const sl_physical_op *plan, sl_window_global *g,
         const sl_expr *w = plan->exprs[i];
         if (w->kind != SL_EXPR_WINDOW || !w->window)
             return sl_error_set(err, SL_ERR_INTERNAL, "WINDOW: expression %u is not a window function", i);
-        total += w->window->partition_count + w->window->order_count + w->arg_count;
+        total += w->window->partition_count + w->window->order_count + w->arg_count + (w->filter ? 1 : 0);
     }
     g->key_exprs = sl_calloc(total + 1, sizeof *g->key_exprs);
     g->key_columns = sl_calloc(total + 1, sizeof *g->key_columns);
@@ -85,6 +89,11 @@ static sl_status window_collect(const sl_physical_op *plan, sl_window_global *g,
         g->layouts[i].arg_first = k;
         for (uint32_t j = 0; j < w->arg_count; j++)
             g->key_exprs[k++] = w->args[j];
+        if (w->filter) {
+            g->layouts[i].has_filter = true;
+            g->layouts[i].filter = k;
+            g->key_exprs[k++] = w->filter;
+        }
     }
     g->key_count = k;
     return SL_OK;
@@ -343,6 +352,9 @@ static sl_status frame_offset(sl_window_eval *ev, const sl_expr *e, double *out,
     default: *out = (double)v.v.i64; break;
     }
     sl_value_free(&v);
+    /* DECIMAL order keys compare as unscaled integers: scale the offset alike */
+    if (ev->order_count && ev->keys.keys[ev->partition_count].type.id == SL_TYPE_DECIMAL)
+        *out *= pow(10.0, ev->keys.keys[ev->partition_count].type.scale);
     if (*out < 0)
         return sl_error_set(err, SL_ERR_RUNTIME, "frame starting or ending offset must not be negative");
     return SL_OK;
@@ -424,6 +436,11 @@ static sl_status agg_update_rows(sl_window_eval *ev, void *state, uint32_t from,
     for (uint32_t p = from; p < to; p++) {
         uint32_t row = ev->order[p], slot = row % SL_BATCH_CAPACITY;
         const sl_batch *chunk = ev->g->store.chunks[row / SL_BATCH_CAPACITY];
+        if (ev->layout->has_filter) {
+            const sl_vector *f = chunk->columns[ev->g->key_columns[ev->layout->filter]];
+            if (!sl_vector_is_valid(f, slot) || !SL_VECTOR_DATA(f, uint8_t)[slot])
+                continue; /* FILTER (WHERE ...) not true: the row does not feed the aggregate */
+        }
         for (uint32_t a = 0; a < w->arg_count; a++)
             args[a] = chunk->columns[ev->g->key_columns[ev->layout->arg_first + a]];
         void *states[1] = { state };

@@ -22,7 +22,10 @@ struct sl_exec_context;
 
 typedef enum sl_copy_format {
     SL_COPY_FORMAT_CSV = 0,
-    SL_COPY_FORMAT_JSON
+    SL_COPY_FORMAT_JSON,
+    SL_COPY_FORMAT_PARQUET,
+    SL_COPY_FORMAT_ARROW,        /* Arrow IPC file format (.arrow, .feather) — formats/arrow_ipc.h */
+    SL_COPY_FORMAT_ARROWS        /* Arrow IPC stream format (.arrows) */
 } sl_copy_format;
 
 typedef struct sl_copy_options {
@@ -55,6 +58,11 @@ typedef struct sl_copy_options {
 
     /* COPY TO */
     bool overwrite;              /* reserved; files are always replaced */
+
+    /* Parquet (formats/parquet.h) */
+    bool format_set;             /* FORMAT given explicitly (else a .parquet path means Parquet) */
+    int compression;             /* COMPRESSION: -1 = default (snappy), else a PQ_CODEC_* value */
+    int64_t row_group_size;      /* ROW_GROUP_SIZE: 0 = default (122880) */
 } sl_copy_options;
 
 /* Fills opts with the defaults (CSV, header unset, auto_detect true, sample 20480). */
@@ -70,6 +78,10 @@ sl_status sl_copy_option_set(sl_arena *arena, sl_copy_options *opts, const char 
                              sl_error *err);
 
 /* Applies `count` options in order (see sl_copy_option_set). */
+/* The effective format: opts->format, or Parquet when FORMAT was not given and the path
+ * ends in .parquet (any case). */
+sl_copy_format sl_copy_effective_format(const sl_copy_options *opts);
+
 sl_status sl_copy_options_parse(sl_arena *arena, sl_copy_options *opts, uint32_t count, const char *const *names,
                                 const sl_value *values, sl_error *err);
 

@@ -11,6 +11,8 @@
 #include "exec/operator.h"
 #include "formats/csv.h"
 #include "formats/json.h"
+#include "formats/parquet.h"
+#include "formats/arrow_ipc.h"
 
 /* sl_table_append under the catalog lock (as INSERT does). */
 static sl_status locked_append(sl_exec_context *exec, sl_table *table, const sl_batch *batch, sl_error *err)
@@ -113,6 +115,82 @@ static sl_status copy_json(sl_exec_context *exec, sl_table *table, const sl_copy
     return st;
 }
 
+/* Parquet: columns are matched by position; the file's types are cast to the table's
+ * only when equal (a mismatch is an error naming the column). */
+static sl_status copy_parquet(sl_exec_context *exec, sl_table *table, const char **paths, uint32_t path_count,
+                              int64_t *loaded, sl_arena *arena, sl_error *err)
+{
+    sl_pq_schema schema;
+    SL_TRY(sl_parquet_read_schema(arena, paths[0], &schema, err));
+    if (schema.column_count != table->column_count)
+        return sl_error_set(err, SL_ERR_INVALID_INPUT, "%s has %u columns but table '%s' has %u", paths[0],
+                            schema.column_count, table->name, table->column_count);
+    for (uint32_t c = 0; c < table->column_count; c++)
+        if (!sl_type_equal(schema.types[c], table->columns[c].type)) {
+            char a[32], b[32];
+            return sl_error_set(err, SL_ERR_INVALID_INPUT,
+                                "%s: column %u ('%s') is %s but table column '%s' is %s; use INSERT INTO ... SELECT "
+                                "... FROM read_parquet(...) to convert", paths[0], c + 1, schema.names[c],
+                                sl_type_name(schema.types[c], a, sizeof a), table->columns[c].name,
+                                sl_type_name(table->columns[c].type, b, sizeof b));
+        }
+    sl_parquet_reader *reader;
+    SL_TRY(sl_parquet_reader_open(paths, path_count, &schema, NULL, 0, &reader, err));
+    sl_status st = SL_OK;
+    for (;;) {
+        if (exec && sl_exec_interrupted(exec)) {
+            st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
+            break;
+        }
+        sl_batch *batch = NULL;
+        st = sl_parquet_reader_next(reader, &batch, err);
+        if (st != SL_OK || !batch)
+            break;
+        st = locked_append(exec, table, batch, err);
+        *loaded += batch->count;
+        sl_batch_free(batch);
+        if (st != SL_OK)
+            break;
+    }
+    sl_parquet_reader_free(reader);
+    return st;
+}
+
+/* Arrow IPC (file or stream format, told apart by content): columns are cast to the
+ * table's types where they differ. */
+static sl_status copy_arrow(sl_exec_context *exec, sl_table *table, const char **paths, uint32_t path_count,
+                            const sl_type *types, const char **names, int64_t *loaded, sl_error *err)
+{
+    sl_arrow_ipc_reader_config config = {
+        .paths = paths,
+        .path_count = path_count,
+        .column_count = table->column_count,
+        .types = types,
+        .names = names,
+        .cast = true,
+    };
+    sl_arrow_ipc_reader *reader;
+    SL_TRY(sl_arrow_ipc_reader_open(&config, &reader, err));
+    sl_status st = SL_OK;
+    for (;;) {
+        if (exec && sl_exec_interrupted(exec)) {
+            st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
+            break;
+        }
+        sl_batch *batch = NULL;
+        st = sl_arrow_ipc_reader_next(reader, &batch, err);
+        if (st != SL_OK || !batch)
+            break;
+        st = locked_append(exec, table, batch, err);
+        *loaded += batch->count;
+        sl_batch_free(batch);
+        if (st != SL_OK)
+            break;
+    }
+    sl_arrow_ipc_reader_free(reader);
+    return st;
+}
+
 sl_status sl_copy_from(sl_exec_context *exec, sl_table *table, const sl_copy_options *opts, int64_t *rows_loaded,
                        int64_t *rows_rejected, sl_error *err)
 {
@@ -137,7 +215,12 @@ sl_status sl_copy_from(sl_exec_context *exec, sl_table *table, const sl_copy_opt
     st = sl_file_glob(&arena, opts->path, &paths, &path_count, err);
     if (st != SL_OK)
         goto done;
-    if (opts->format == SL_COPY_FORMAT_JSON)
+    if (sl_copy_effective_format(opts) == SL_COPY_FORMAT_PARQUET)
+        st = copy_parquet(exec, table, paths, path_count, &loaded, &arena, err);
+    else if (sl_copy_effective_format(opts) == SL_COPY_FORMAT_ARROW ||
+             sl_copy_effective_format(opts) == SL_COPY_FORMAT_ARROWS)
+        st = copy_arrow(exec, table, paths, path_count, types, names, &loaded, err);
+    else if (opts->format == SL_COPY_FORMAT_JSON)
         st = copy_json(exec, table, opts, paths, path_count, types, names, &loaded, &rejected, err);
     else
         st = copy_csv(exec, table, opts, paths, path_count, types, names, &loaded, &rejected, &arena, err);

@@ -23,6 +23,22 @@ void sl_copy_options_init(sl_copy_options *opts)
     opts->escape = '"';
     opts->auto_detect = true;
     opts->sample_size = 20480;
+    opts->compression = -1;
+}
+
+sl_copy_format sl_copy_effective_format(const sl_copy_options *opts)
+{
+    if (!opts->format_set && opts->path) {
+        size_t n = strlen(opts->path);
+        if (n >= 8 && strcasecmp(opts->path + n - 8, ".parquet") == 0)
+            return SL_COPY_FORMAT_PARQUET;
+        if ((n >= 6 && strcasecmp(opts->path + n - 6, ".arrow") == 0) ||
+            (n >= 8 && strcasecmp(opts->path + n - 8, ".feather") == 0))
+            return SL_COPY_FORMAT_ARROW;
+        if (n >= 7 && strcasecmp(opts->path + n - 7, ".arrows") == 0)
+            return SL_COPY_FORMAT_ARROWS;
+    }
+    return opts->format;
 }
 
 static bool option_is(const char *name, const char *candidate)
@@ -281,9 +297,40 @@ sl_status sl_copy_option_set(sl_arena *arena, sl_copy_options *opts, const char 
             opts->format = SL_COPY_FORMAT_CSV;
         else if (t && (!strcasecmp(t, "json") || !strcasecmp(t, "ndjson") || !strcasecmp(t, "newline_delimited")))
             opts->format = SL_COPY_FORMAT_JSON;
+        else if (t && !strcasecmp(t, "parquet"))
+            opts->format = SL_COPY_FORMAT_PARQUET;
+        else if (t && (!strcasecmp(t, "arrow") || !strcasecmp(t, "feather") || !strcasecmp(t, "ipc")))
+            opts->format = SL_COPY_FORMAT_ARROW;
+        else if (t && (!strcasecmp(t, "arrows") || !strcasecmp(t, "arrow_stream")))
+            opts->format = SL_COPY_FORMAT_ARROWS;
         else
-            return sl_error_set(err, SL_ERR_INVALID_ARG, "unsupported FORMAT '%s' (expected csv or json)",
+            return sl_error_set(err, SL_ERR_INVALID_ARG, "unsupported FORMAT '%s' (expected csv, json, parquet, arrow or arrows)",
                                 t ? t : "?");
+        opts->format_set = true;
+        return SL_OK;
+    }
+    if (option_is(name, "compression") || option_is(name, "codec")) {
+        const char *t = value_text(value);
+        static const char *const codecs[] = { "uncompressed", "snappy", "gzip", NULL, NULL, NULL, "zstd", "lz4_raw" };
+        if (t && (!strcasecmp(t, "none") || !strcasecmp(t, "uncompressed")))
+            opts->compression = 0;
+        else if (t && !strcasecmp(t, "lz4"))
+            opts->compression = 7;
+        else {
+            opts->compression = -2;
+            for (int i = 0; t && i < 8; i++)
+                if (codecs[i] && !strcasecmp(t, codecs[i]))
+                    opts->compression = i;
+            if (opts->compression == -2)
+                return sl_error_set(err, SL_ERR_INVALID_ARG,
+                                    "unsupported COMPRESSION '%s' (expected snappy, zstd, gzip, lz4 or none)", t ? t : "?");
+        }
+        return SL_OK;
+    }
+    if (option_is(name, "row_group_size")) {
+        SL_TRY(option_int("row_group_size", value, &opts->row_group_size, err));
+        if (opts->row_group_size <= 0 || opts->row_group_size > (1 << 30))
+            return sl_error_set(err, SL_ERR_INVALID_ARG, "ROW_GROUP_SIZE must be between 1 and 1073741824");
         return SL_OK;
     }
     if (option_is(name, "header")) {
@@ -381,7 +428,7 @@ sl_status sl_copy_option_set(sl_arena *arena, sl_copy_options *opts, const char 
         return SL_OK;
     }
     return sl_error_set(err, SL_ERR_INVALID_ARG,
-                        "unknown option '%s' (known: format, header, delimiter, quote, escape, null, "
+                        "unknown option '%s' (known: format, compression, row_group_size, header, delimiter, quote, escape, null, "
                         "ignore_errors, auto_detect, all_varchar, sample_size, skip, columns, names, types)",
                         name);
 }

@@ -754,10 +754,12 @@ static double dp_rows(dp_state *st, relset s)
             if ((int32_t)k != free_member && uf_find(st->parent, k) == root)
                 st->charge[st->members[k].rel] *= st->members[k].ndv;
     }
-    for (uint32_t i = 0; i < st->n; i++)
-        if (s & ((relset)1 << i))
-            rows /= st->charge[i] < st->rel_rows[i] ? st->charge[i] : st->rel_rows[i];
-    return rows < 1.0 ? 1.0 : rows;
+    for (uint32_t i = 0; i < st->n; i++) {
+        double cap = st->charge[i] < st->rel_rows[i] ? st->charge[i] : st->rel_rows[i];
+        if ((s & ((relset)1 << i)) && cap > 0.0) /* an empty relation: no 0/0 = NaN */
+            rows /= cap;
+    }
+    return rows >= 1.0 ? rows : 1.0; /* also maps a NaN to 1 */
 }
 
 static bool dp_connected(const dp_state *st, relset a, relset b)
@@ -836,13 +838,16 @@ static sl_status dp_order(sl_plan_context *ctx, rel_list rels, const sl_expr_lis
             relset b = s ^ a;
             if (a < b || !st.valid[a] || !st.valid[b] || !dp_connected(&st, a, b))
                 continue;
-            if (!st.valid[s]) {
+            bool first = !st.valid[s];
+            if (first) {
                 st.rows[s] = dp_rows(&st, s);
                 st.cost[s] = INFINITY;
                 st.valid[s] = true;
             }
             double cost = st.rows[s] + st.cost[a] + st.cost[b];
-            if (cost < st.cost[s]) {
+            /* the first split is always taken, even at an infinite or NaN cost, so
+             * split[s] is never left unset (dp_build would recurse forever) */
+            if (first || cost < st.cost[s]) {
                 st.cost[s] = cost;
                 st.split[s] = a;
             }

@@ -20,6 +20,9 @@ static const sl_table_function_entry sl_table_functions[] = {
     { "read_json_auto", &sl_read_json_function },
     { "read_ndjson", &sl_read_json_function },
     { "read_ndjson_auto", &sl_read_json_function },
+    { "read_parquet", &sl_read_parquet_function },
+    { "parquet_scan", &sl_read_parquet_function },
+    { "read_arrow", &sl_read_arrow_function },
     { "generate_series", &sl_generate_series_function },
     { "range", &sl_range_function },
 };

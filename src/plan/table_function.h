@@ -39,6 +39,8 @@ const sl_table_function *sl_table_function_find(const char *name);
 
 extern const sl_table_function sl_read_csv_function;
 extern const sl_table_function sl_read_json_function;
+extern const sl_table_function sl_read_parquet_function;
+extern const sl_table_function sl_read_arrow_function;
 extern const sl_table_function sl_generate_series_function;
 extern const sl_table_function sl_range_function;
 

@@ -91,6 +91,7 @@ const char *sl_ast_stmt_kind_name(sl_ast_stmt_kind kind)
     case SL_AST_STMT_RESET: return "RESET";
     case SL_AST_STMT_SHOW: return "SHOW";
     case SL_AST_STMT_DESCRIBE: return "DESCRIBE";
+    case SL_AST_STMT_CREATE_SOURCE: return "CREATE SOURCE";
     }
     return "?";
 }
@@ -676,7 +677,8 @@ static void print_stmt(printer *pr, const sl_ast_stmt *s)
         out(pr, ")");
         break;
     case SL_AST_STMT_DROP:
-        out(pr, "(drop-%s%s", s->drop.object == SL_AST_OBJECT_TABLE ? "table" : "view",
+        out(pr, "(drop-%s%s",
+            s->drop.object == SL_AST_OBJECT_TABLE ? "table" : s->drop.object == SL_AST_OBJECT_VIEW ? "view" : "source",
             s->drop.if_exists ? " if-exists" : "");
         for (uint32_t i = 0; i < s->drop.name_count; i++) {
             out(pr, " ");
@@ -735,6 +737,8 @@ static void print_stmt(printer *pr, const sl_ast_stmt *s)
             out(pr, "(show-tables)");
         else if (s->show.kind == SL_AST_SHOW_ALL_TABLES)
             out(pr, "(show-all-tables)");
+        else if (s->show.kind == SL_AST_SHOW_SOURCES)
+            out(pr, "(show-sources)");
         else
             out(pr, "(show %s)", s->show.name);
         break;
@@ -744,6 +748,27 @@ static void print_stmt(printer *pr, const sl_ast_stmt *s)
             print_query(pr, s->describe.query);
         else
             print_name(pr, &s->describe.table);
+        out(pr, ")");
+        break;
+    case SL_AST_STMT_CREATE_SOURCE:
+        out(pr, "(create-source%s%s ", s->create_source.or_replace ? " or-replace" : "",
+            s->create_source.if_not_exists ? " if-not-exists" : "");
+        print_name(pr, &s->create_source.name);
+        for (uint32_t i = 0; i < s->create_source.column_count; i++) {
+            out(pr, " (column ");
+            print_ident(pr, &s->create_source.columns[i].name);
+            out(pr, " ");
+            print_type(pr, &s->create_source.columns[i].type);
+            out(pr, ")");
+        }
+        if (s->create_source.watermark_column.name) {
+            out(pr, " (watermark ");
+            print_ident(pr, &s->create_source.watermark_column);
+            out(pr, " ");
+            print_expr(pr, s->create_source.watermark);
+            out(pr, ")");
+        }
+        print_options(pr, s->create_source.options, s->create_source.option_count);
         out(pr, ")");
         break;
     }

@@ -469,8 +469,9 @@ typedef enum sl_ast_stmt_kind {
     SL_AST_STMT_SET,            /* set */
     SL_AST_STMT_RESET,          /* reset */
     SL_AST_STMT_SHOW,           /* show */
-    SL_AST_STMT_DESCRIBE        /* describe */
-    /* Streaming DDL (CREATE SOURCE / SINK / MATERIALIZED VIEW, EMIT) is added here. */
+    SL_AST_STMT_DESCRIBE,       /* describe */
+    SL_AST_STMT_CREATE_SOURCE   /* create_source */
+    /* Streaming DDL (CREATE SINK / MATERIALIZED VIEW, EMIT) is added here. */
 } sl_ast_stmt_kind;
 
 /* An option of COPY (...) / WITH (...): `name [value]`, `name = value`. value NULL means
@@ -497,7 +498,8 @@ typedef struct sl_ast_column_def {
 
 typedef enum sl_ast_object_kind {
     SL_AST_OBJECT_TABLE,
-    SL_AST_OBJECT_VIEW
+    SL_AST_OBJECT_VIEW,
+    SL_AST_OBJECT_SOURCE
 } sl_ast_object_kind;
 
 typedef enum sl_ast_set_scope {
@@ -510,7 +512,8 @@ typedef enum sl_ast_set_scope {
 typedef enum sl_ast_show_kind {
     SL_AST_SHOW_VARIABLE,       /* SHOW name (name = "all" for SHOW ALL) */
     SL_AST_SHOW_TABLES,         /* SHOW TABLES */
-    SL_AST_SHOW_ALL_TABLES      /* SHOW ALL TABLES */
+    SL_AST_SHOW_ALL_TABLES,     /* SHOW ALL TABLES */
+    SL_AST_SHOW_SOURCES         /* SHOW SOURCES */
 } sl_ast_show_kind;
 
 struct sl_ast_stmt {
@@ -594,6 +597,21 @@ struct sl_ast_stmt {
             sl_ast_name table;              /* count 0 when `query` is set */
             sl_ast_query *query;            /* DESCRIBE SELECT ... */
         } describe;
+        /* CREATE [OR REPLACE] SOURCE [IF NOT EXISTS] name [(col type, ..., WATERMARK FOR col AS expr)]
+         * WITH (key = value, ...). Keys are identifiers, dotted paths (fields.id.kind) or
+         * string literals ('connector'), lower-cased, '-' written as '_'. */
+        struct {
+            sl_ast_name name;
+            bool if_not_exists;
+            bool or_replace;
+            sl_ast_column_def *columns;     /* may be empty (nexmark takes its own) */
+            uint32_t column_count;
+            sl_ast_ident watermark_column;  /* name NULL when no WATERMARK FOR clause */
+            sl_ast_expr *watermark;         /* the watermark expression */
+            char *watermark_text;           /* its SQL text (NUL-terminated) */
+            sl_ast_option *options;
+            uint32_t option_count;
+        } create_source;
     };
 };
 

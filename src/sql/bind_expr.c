@@ -458,7 +458,11 @@ static sl_status bind_aggregate(sl_binder *b, const sl_ast_expr *e, sl_bind_mode
     if (e->function.over)
         return sl_error_set_at(err, SL_ERR_INTERNAL, e->position, "window call bound as aggregate");
     sl_expr **args;
-    SL_TRY(bind_args(b, e, SL_BIND_PLAIN, &args, err));
+    bool grouped = b->grouped_scope; /* aggregate arguments see the rows below the aggregate */
+    b->grouped_scope = false;
+    sl_status arg_st = bind_args(b, e, SL_BIND_PLAIN, &args, err);
+    b->grouped_scope = grouped;
+    SL_TRY(arg_st);
     uint32_t n = e->function.arg_count;
     if (strcmp(name, "count") == 0 && n == 0)
         name = "count_star";
@@ -473,12 +477,18 @@ static sl_status bind_aggregate(sl_binder *b, const sl_ast_expr *e, sl_bind_mode
     agg->distinct = e->function.distinct;
     if (e->function.filter) {
         sl_expr *f;
-        SL_TRY(sl_bind_expr(b, e->function.filter, SL_BIND_PLAIN, &f, err));
+        b->grouped_scope = false;
+        st = sl_bind_expr(b, e->function.filter, SL_BIND_PLAIN, &f, err);
+        b->grouped_scope = grouped;
+        SL_TRY(st);
         SL_TRY(to_boolean(b, f, "FILTER clause", &agg->filter, err));
     }
     if (e->function.order_count > 0) {
         sl_order_spec *orders;
-        SL_TRY(sl_bind_order_items(b, e->function.order_by, e->function.order_count, SL_BIND_PLAIN, &orders, err));
+        b->grouped_scope = false;
+        st = sl_bind_order_items(b, e->function.order_by, e->function.order_count, SL_BIND_PLAIN, &orders, err);
+        b->grouped_scope = grouped;
+        SL_TRY(st);
         uint32_t oc = e->function.order_count;
         agg->order_count = oc;
         agg->order_by = sl_arena_alloc(b->arena, sizeof(sl_expr *) * oc);
@@ -646,6 +656,9 @@ static sl_status bind_window(sl_binder *b, const sl_ast_expr *e, sl_bind_mode mo
         w->window_function = sl_bind_strdup(b, name);
     } else if (sl_aggregate_exists(name) || e->function.star) {
         const char *agg_name = e->function.star || (name_is(name, "count") && n == 0) ? "count_star" : name;
+        if (e->function.distinct) /* the window operator has no per-frame DISTINCT */
+            return sl_error_set_at(err, SL_ERR_INVALID_INPUT, e->position,
+                                   "DISTINCT is not supported in window aggregates (%s(DISTINCT ...) OVER ...)", name);
         sl_expr *agg;
         sl_status st = sl_aggregate_bind(b->arena, agg_name, args, n, e->position, &agg, err);
         if (st != SL_OK)

@@ -259,6 +259,25 @@ sl_status sl_bind_column_ref(sl_binder *b, const sl_ast_name *name, int position
         if (r == LOOKUP_ERROR)
             return err ? err->code : SL_ERR_CATALOG;
         if (r == LOOKUP_FOUND) {
+            if (depth > 0 && level->grouped_scope) {
+                uint32_t g;
+                for (g = 0; g < level->group_count; g++) {
+                    if (sl_expr_equal(*out, level->groups[g])) {
+                        sl_expr *c = sl_expr_column(b->arena, (*out)->type, level->group_index, g);
+                        if (!c)
+                            return sl_error_oom(err);
+                        c->position = position;
+                        c->alias = (*out)->alias;
+                        *out = c;
+                        break;
+                    }
+                }
+                if (g == level->group_count)
+                    return sl_error_set_at(err, SL_ERR_CATALOG, position,
+                                           "subquery uses ungrouped column \"%s\" from outer query; it must appear "
+                                           "in the GROUP BY clause or be used in an aggregate function",
+                                           (*out)->alias ? (*out)->alias : "?");
+            }
             if (depth > 0)
                 set_depth(*out, depth);
             return SL_OK;
@@ -440,6 +459,14 @@ static sl_status bind_base_table(sl_binder *b, const sl_ast_table_ref *ref, sl_l
         for (uint32_t i = 0; i < table->column_count; i++)
             scan->scan_columns[i] = i;
         SL_TRY(sl_logical_columns(b->ctx, scan, err));
+        SL_TRY(add_plan_relation(b, scan, alias, ref, err));
+        *out = scan;
+        return SL_OK;
+    }
+    sl_source *source = sl_catalog_find_source(b->catalog, tname);
+    if (source) {
+        sl_logical_op *scan;
+        SL_TRY(sl_bind_source_scan(b, source, ref->position, &scan, err));
         SL_TRY(add_plan_relation(b, scan, alias, ref, err));
         *out = scan;
         return SL_OK;

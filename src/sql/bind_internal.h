@@ -77,6 +77,10 @@ typedef struct sl_binder {
     uint32_t window_count;
     sl_expr **windows;
     size_t window_cap;
+    /* Binding the select list / HAVING / ORDER BY of an aggregating level (outside aggregate
+     * arguments): a subquery's reference to a GROUP BY expression of this level resolves to
+     * its group binding, the column the subquery sees above the aggregate. */
+    bool grouped_scope;
     const sl_ast_select_core *core;  /* for named windows */
     /* select list (for aliases in GROUP BY / ORDER BY) */
     const sl_ast_select_core *select_core;
@@ -115,6 +119,13 @@ sl_status sl_bind_fold_constant(sl_binder *b, sl_expr *e, sl_value *out, sl_erro
 
 /* ---------------------------------------------------------------- bind_from.c */
 sl_status sl_bind_from(sl_binder *b, const sl_ast_table_ref *ref, sl_logical_op **out, sl_error *err);
+
+/* ---- bind_source.c: CREATE SOURCE, SHOW SOURCES and sources in FROM */
+sl_status sl_bind_create_source(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_statement *s, sl_error *err);
+/* A TABLE_FUNCTION over the source's connector (columns computed, not yet in scope).
+ * Fails at `position` when the source is unbounded. */
+sl_status sl_bind_source_scan(sl_binder *b, const sl_source *source, int position, sl_logical_op **out,
+                              sl_error *err);
 /* Adds a relation to the scope (arrays copied into the arena). Returns its index. */
 sl_status sl_bind_scope_add(sl_binder *b, const char *alias, uint32_t n, const char **names,
                             const sl_type *types, const sl_column_binding *bindings, int position,

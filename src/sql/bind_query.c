@@ -504,6 +504,7 @@ static sl_status bind_select(sl_binder *b, const sl_ast_query *q, sl_logical_op 
     }
 
     /* SELECT list */
+    b->grouped_scope = aggregating;
     for (uint32_t i = 0; i < entry_count; i++) {
         select_entry *en = &entries[i];
         if (en->ast) {

@@ -1,6 +1,7 @@
 /*
  * binder.c — entry point of the binder: statements (queries, EXPLAIN, CREATE TABLE [AS],
- * CREATE VIEW, DROP, INSERT, COPY, SET/RESET/SHOW, DESCRIBE, SHOW TABLES) and the
+ * CREATE VIEW, DROP, INSERT, COPY, SET/RESET/SHOW, DESCRIBE, SHOW TABLES, SHOW SOURCES;
+ * CREATE SOURCE is in bind_source.c) and the
  * parameter counter. Queries are bound by bind_query.c, FROM items by bind_from.c and
  * expressions by bind_expr.c; see binder.h for the plan shapes and conventions.
  */
@@ -172,6 +173,54 @@ static sl_status bind_show_tables(sl_binder *b, sl_bound_statement *s, sl_error 
     return set_outputs(s);
 }
 
+/* SHOW SOURCES: one row per source (name, connector, watermark, bounded, options). */
+static sl_status bind_show_sources(sl_binder *b, sl_bound_statement *s, sl_error *err)
+{
+    const char **names = NULL;
+    size_t n = 0;
+    SL_TRY(sl_catalog_list_sources(b->catalog, &names, &n, err));
+    enum { NCOLS = 6 };
+    const char **cells = sl_arena_alloc(b->arena, sizeof(char *) * NCOLS * (n ? n : 1));
+    sl_status st = cells ? SL_OK : oom(err);
+    for (size_t i = 0; i < n && st == SL_OK; i++) {
+        const sl_source *src = sl_catalog_find_source(b->catalog, names[i]);
+        const char **row = cells + i * NCOLS;
+        size_t length = 1;
+        for (uint32_t k = 0; src && k < src->option_count; k++)
+            length += strlen(src->options[k].name) + strlen(src->options[k].value) * 2 + 8;
+        char *options = sl_arena_alloc(b->arena, length);
+        if (!src || !options) {
+            st = src ? oom(err) : sl_error_set(err, SL_ERR_INTERNAL, "source %s vanished", names[i]);
+            break;
+        }
+        size_t at = 0;
+        options[0] = '\0';
+        for (uint32_t k = 0; k < src->option_count; k++) {
+            at += (size_t)snprintf(options + at, length - at, "%s%s = '", k ? ", " : "", src->options[k].name);
+            for (const char *c = src->options[k].value; *c && at + 2 < length; c++) {
+                if (*c == '\'')
+                    options[at++] = '\'';
+                options[at++] = *c;
+            }
+            at += (size_t)snprintf(options + at, length - at, "'");
+        }
+        row[0] = sl_bind_strdup(b, src->name);
+        row[1] = sl_bind_strdup(b, src->connector);
+        row[2] = src->watermark_column >= 0 ? sl_bind_strdup(b, src->columns[src->watermark_column].name) : NULL;
+        row[3] = src->watermark_sql ? sl_bind_strdup(b, src->watermark_sql) : NULL;
+        row[4] = src->bounded ? "true" : "false";
+        row[5] = options;
+        if (!row[0] || !row[1] || (src->watermark_column >= 0 && !row[2]) || (src->watermark_sql && !row[3]))
+            st = oom(err);
+    }
+    sl_free(names);
+    SL_TRY(st);
+    static const char *columns[NCOLS] = { "name", "connector", "watermark_column", "watermark", "bounded", "options" };
+    SL_TRY(string_table(b, NCOLS, columns, (uint32_t)n, cells, &s->plan, err));
+    s->kind = SL_BOUND_SELECT;
+    return set_outputs(s);
+}
+
 static sl_status bind_describe(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_statement *s, sl_error *err)
 {
     uint32_t n;
@@ -188,7 +237,25 @@ static sl_status bind_describe(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_s
     } else {
         const char *tname = last_part(&stmt->describe.table);
         table = sl_catalog_find_table(b->catalog, tname);
-        if (!table) {
+        const sl_source *source = table ? NULL : sl_catalog_find_source(b->catalog, tname);
+        if (source) {
+            /* a source: its schema, also when it is unbounded */
+            n = source->column_count;
+            const char **nm = sl_arena_alloc(b->arena, sizeof(char *) * (n ? n : 1));
+            sl_type *ty = sl_arena_alloc(b->arena, sizeof(sl_type) * (n ? n : 1));
+            bool *nn = sl_arena_alloc(b->arena, sizeof(bool) * (n ? n : 1));
+            if (!nm || !ty || !nn)
+                return oom(err);
+            for (uint32_t i = 0; i < n; i++) {
+                if (!(nm[i] = sl_bind_strdup(b, source->columns[i].name)))
+                    return oom(err);
+                ty[i] = source->columns[i].type;
+                nn[i] = source->columns[i].not_null;
+            }
+            col_names = nm;
+            col_types = ty;
+            not_null = nn;
+        } else if (!table) {
             /* a view: describe its query */
             sl_ast_table_ref ref;
             memset(&ref, 0, sizeof ref);
@@ -676,12 +743,15 @@ static sl_status bind_statement(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_
         s->setting_name = stmt->reset.all ? NULL : sl_bind_strdup(b, stmt->reset.name);
         return SL_OK;
     case SL_AST_STMT_SHOW:
+        if (stmt->show.kind == SL_AST_SHOW_SOURCES)
+            return bind_show_sources(b, s, err);
         if (stmt->show.kind != SL_AST_SHOW_VARIABLE)
             return bind_show_tables(b, s, err);
         s->kind = SL_BOUND_SHOW;
         s->setting_name = sl_bind_strdup(b, stmt->show.name ? stmt->show.name : "all");
         return SL_OK;
     case SL_AST_STMT_DESCRIBE: return bind_describe(b, stmt, s, err);
+    case SL_AST_STMT_CREATE_SOURCE: return sl_bind_create_source(b, stmt, s, err);
     }
     return sl_error_set_at(err, SL_ERR_INTERNAL, stmt->position, "unknown statement kind %d", (int)stmt->kind);
 }

@@ -74,7 +74,8 @@ typedef enum sl_bound_kind {
     SL_BOUND_COPY_TO,         /* plan (table scan or the query), path, options */
     SL_BOUND_SET,             /* setting_name, setting_value (or setting_default) */
     SL_BOUND_RESET,           /* setting_name (NULL = RESET ALL) */
-    SL_BOUND_SHOW             /* setting_name ("all" for SHOW ALL) */
+    SL_BOUND_SHOW,            /* setting_name ("all" for SHOW ALL) */
+    SL_BOUND_CREATE_SOURCE    /* source (validated definition), if_not_exists, or_replace */
 } sl_bound_kind;
 
 /* A COPY / WITH option: lower-case name and a constant value. A value-less option is
@@ -137,6 +138,10 @@ typedef struct sl_bound_statement {
     /* EXPLAIN */
     struct sl_bound_statement *explained;
     bool explain_analyze;
+
+    /* CREATE SOURCE: the definition to store (arena-allocated; the catalog copies it).
+     * DROP SOURCE uses drop_kind SL_AST_OBJECT_SOURCE. */
+    struct sl_source *source;
 } sl_bound_statement;
 
 /* Binds one statement. `sql` is the text the AST was parsed from (view definitions and

@@ -7,13 +7,15 @@
  *   CREATE [OR REPLACE] [TEMP|TEMPORARY] TABLE [IF NOT EXISTS] name (col type [constraints], ...)
  *   CREATE [OR REPLACE] [TEMP] TABLE [IF NOT EXISTS] name [(cols)] AS query
  *   CREATE [OR REPLACE] [TEMP] VIEW [IF NOT EXISTS] name [(cols)] AS query
- *   DROP TABLE|VIEW [IF EXISTS] name, ... [CASCADE|RESTRICT]
+ *   CREATE [OR REPLACE] SOURCE [IF NOT EXISTS] name [(col type, ..., WATERMARK FOR col AS expr)]
+ *       WITH (key = value, ...)      keys: word, dotted path (fields.id.kind) or 'string'
+ *   DROP TABLE|VIEW|SOURCE [IF EXISTS] name, ... [CASCADE|RESTRICT]
  *   INSERT INTO name [AS alias] [(cols)] [BY NAME] (VALUES ... | query | DEFAULT VALUES)
  *   COPY name [(cols)] FROM|TO 'file' [[WITH] (options) | bare options]
  *   COPY (query) TO 'file' [[WITH] (options) | bare options]
  *   EXPLAIN [ANALYZE] [VERBOSE] statement
  *   SET [SESSION|LOCAL|GLOBAL] name (= | TO) value | DEFAULT;  SET TIME ZONE value
- *   RESET name | ALL;  SHOW name | ALL | TABLES | ALL TABLES;  DESCRIBE name | query
+ *   RESET name | ALL;  SHOW name | ALL | TABLES | ALL TABLES | SOURCES;  DESCRIBE name | query
  */
 #include "sql/parser_internal.h"
 
@@ -182,6 +184,113 @@ static sl_ast_stmt *parse_create_view(sl_parser *p, create_prefix prefix)
     return s;
 }
 
+static bool parse_option_value(sl_parser *p, sl_ast_option *opt, bool allow_words);
+
+/* A source option key: 'string' or word ('.' word)*, lower-cased with '-' as '_'. */
+static char *parse_source_option_key(sl_parser *p)
+{
+    const sl_token *t = sl_parser_peek(p, 0);
+    char buf[256];
+    size_t n = 0;
+    if (t->kind == SL_TOKEN_STRING) {
+        sl_token key = sl_parser_advance(p);
+        n = (size_t)snprintf(buf, sizeof buf, "%s", key.text);
+    } else {
+        for (;;) {
+            t = sl_parser_peek(p, 0);
+            if (t->kind != SL_TOKEN_IDENT && t->kind != SL_TOKEN_QUOTED_IDENT)
+                return sl_parser_syntax_error(p);
+            sl_token part = sl_parser_advance(p);
+            n += (size_t)snprintf(buf + n, sizeof buf - (n < sizeof buf ? n : sizeof buf), "%s%s", n ? "." : "",
+                                  part.text);
+            if (n >= sizeof buf || !sl_parser_accept(p, SL_TOKEN_DOT))
+                break;
+        }
+    }
+    if (n >= sizeof buf)
+        return sl_parser_error_at(p, t->position, "option name is too long");
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] >= 'A' && buf[i] <= 'Z')
+            buf[i] = (char)(buf[i] - 'A' + 'a');
+        else if (buf[i] == '-')
+            buf[i] = '_';
+    }
+    return sl_parser_strdup(p, buf);
+}
+
+/* WITH ( key = value, ... ) of CREATE SOURCE. */
+static bool parse_source_options(sl_parser *p, sl_ast_stmt *s)
+{
+    uint32_t capacity = 0;
+    if (!sl_parser_expect_keyword(p, "with") || !sl_parser_expect(p, SL_TOKEN_LPAREN))
+        return false;
+    do {
+        sl_ast_option opt;
+        memset(&opt, 0, sizeof opt);
+        opt.position = sl_parser_peek(p, 0)->position;
+        if (!(opt.name = parse_source_option_key(p)))
+            return false;
+        if (!sl_parser_accept_op(p, "=")) {
+            sl_parser_syntax_error(p);
+            return false;
+        }
+        if (!parse_option_value(p, &opt, true))
+            return false;
+        if (!opt.value || opt.list_count)
+            return sl_parser_syntax_error(p);
+        if (!SL_PUSH(p, s->create_source.options, s->create_source.option_count, capacity, opt))
+            return false;
+    } while (sl_parser_accept(p, SL_TOKEN_COMMA));
+    return sl_parser_expect(p, SL_TOKEN_RPAREN);
+}
+
+static sl_ast_stmt *parse_create_source(sl_parser *p, create_prefix prefix)
+{
+    if (prefix.temporary)
+        return sl_parser_error_at(p, prefix.position, "a source cannot be TEMPORARY");
+    sl_ast_stmt *s = new_stmt(p, SL_AST_STMT_CREATE_SOURCE, prefix.position);
+    if (!s)
+        return NULL;
+    s->create_source.or_replace = prefix.or_replace;
+    s->create_source.if_not_exists = parse_if_not_exists(p);
+    if (!sl_parser_qualified_name(p, &s->create_source.name))
+        return NULL;
+    if (sl_parser_accept(p, SL_TOKEN_LPAREN)) {
+        uint32_t capacity = 0;
+        do {
+            if (sl_parser_peek_keyword(p, 0, "watermark") && sl_parser_peek_keyword(p, 1, "for")) {
+                int position = sl_parser_advance(p).position;
+                sl_parser_advance(p);
+                if (s->create_source.watermark_column.name)
+                    return sl_parser_error_at(p, position, "a source takes only one WATERMARK clause");
+                if (!sl_parser_identifier(p, &s->create_source.watermark_column, false) ||
+                    !sl_parser_expect_keyword(p, "as"))
+                    return NULL;
+                int start = sl_parser_peek(p, 0)->position;
+                if (!(s->create_source.watermark = sl_parser_expr(p)))
+                    return NULL;
+                s->create_source.watermark_text =
+                    sl_arena_strndup(p->arena, p->sql + start, (size_t)(p->prev_end - start));
+                if (!s->create_source.watermark_text)
+                    return sl_parser_oom(p);
+                continue;
+            }
+            sl_ast_column_def col;
+            memset(&col, 0, sizeof col);
+            col.position = sl_parser_peek(p, 0)->position;
+            if (!sl_parser_identifier(p, &col.name, false) || !sl_parser_type(p, &col.type) ||
+                !parse_column_constraints(p, &col) ||
+                !SL_PUSH(p, s->create_source.columns, s->create_source.column_count, capacity, col))
+                return NULL;
+        } while (sl_parser_accept(p, SL_TOKEN_COMMA));
+        if (!sl_parser_expect(p, SL_TOKEN_RPAREN))
+            return NULL;
+    }
+    if (!parse_source_options(p, s))
+        return NULL;
+    return s;
+}
+
 typedef sl_ast_stmt *(*create_parse_fn)(sl_parser *p, create_prefix prefix);
 
 /* CREATE <word>: one row per object kind. */
@@ -191,6 +300,7 @@ static const struct {
 } create_table[] = {
     { "table", parse_create_table },
     { "view", parse_create_view },
+    { "source", parse_create_source },
 };
 
 static sl_ast_stmt *parse_create(sl_parser *p)
@@ -220,6 +330,8 @@ static sl_ast_stmt *parse_drop(sl_parser *p)
         s->drop.object = SL_AST_OBJECT_TABLE;
     else if (sl_parser_accept_keyword(p, "view"))
         s->drop.object = SL_AST_OBJECT_VIEW;
+    else if (sl_parser_accept_keyword(p, "source"))
+        s->drop.object = SL_AST_OBJECT_SOURCE;
     else
         return sl_parser_syntax_error(p);
     if (sl_parser_peek_keyword(p, 0, "if") && sl_parser_peek_keyword(p, 1, "exists")) {
@@ -511,6 +623,10 @@ static sl_ast_stmt *parse_show(sl_parser *p)
         return NULL;
     if (sl_parser_accept_keyword(p, "tables")) {
         s->show.kind = SL_AST_SHOW_TABLES;
+        return s;
+    }
+    if (sl_parser_accept_keyword(p, "sources")) {
+        s->show.kind = SL_AST_SHOW_SOURCES;
         return s;
     }
     if (sl_parser_peek_keyword(p, 0, "all")) {

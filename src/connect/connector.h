@@ -1,0 +1,86 @@
+/*
+ * connector.h — source connectors behind CREATE SOURCE ... WITH (connector = '...').
+ *
+ * Data flow: CREATE SOURCE stores the connector name, its options (text) and the columns
+ * in the catalog (sl_source). Binding the source — when it is created, to validate, and
+ * each time a query reads it — calls the connector's bind with those options: it checks
+ * every option (an unknown or malformed one is an error naming it), decides the schema
+ * (the declared columns, or the connector's own for nexmark) and returns bind data for
+ * the scan. The scan is an sl_table_function (init / next / free only: bind is this
+ * interface's), run by the TABLE_FUNCTION operator like read_csv.
+ *
+ * Lifetime: everything bind returns is allocated in the caller's arena.
+ */
+#ifndef SL_CONNECT_CONNECTOR_H
+#define SL_CONNECT_CONNECTOR_H
+
+#include "catalog/catalog.h"
+#include "plan/table_function.h"
+
+typedef struct sl_connector_option {
+    const char *name;          /* lower case, '-' written as '_' ("rows_per_second") */
+    const char *value;         /* as written, text */
+    int position;              /* SQL offset for errors; -1 when unknown */
+} sl_connector_option;
+
+/* What the connector is asked to bind. */
+typedef struct sl_connector_spec {
+    const char *source_name;
+    const sl_connector_option *options;     /* without "connector" itself */
+    uint32_t option_count;
+    const sl_column_def *columns;           /* declared columns; column_count 0 = none declared */
+    uint32_t column_count;
+    int position;                           /* of the statement / reference, for errors */
+} sl_connector_spec;
+
+typedef struct sl_connector_bound {
+    uint32_t column_count;
+    sl_type *types;
+    const char **names;
+    void *bind_data;                        /* for scan->init */
+    bool bounded;                           /* ends by itself (max_events, number_of_rows, ...) */
+    /* Watermark used when the DDL declares none (NULL column: no default). */
+    const char *default_watermark_column;
+    const char *default_watermark_sql;
+} sl_connector_bound;
+
+typedef struct sl_connector {
+    const char *name;
+    /* Validates spec->options and decides the schema. Errors name the option (and carry
+     * its position). */
+    sl_status (*bind)(sl_arena *arena, const sl_connector_spec *spec, sl_connector_bound *out, sl_error *err);
+    const sl_table_function *scan;
+} sl_connector;
+
+/* By lower-case name; NULL if unknown. */
+const sl_connector *sl_connector_find(const char *name);
+/* "nexmark, datagen": the known connector names, for error messages. */
+const char *sl_connector_names(void);
+
+extern const sl_connector sl_nexmark_connector;
+extern const sl_connector sl_datagen_connector;
+
+/* ---- option helpers for connectors */
+
+/* The option's value, or NULL when absent. */
+const sl_connector_option *sl_connector_option_find(const sl_connector_spec *spec, const char *name);
+/* Fails on the first option whose name is not in `known` (NULL-terminated) and is not
+ * accepted by `accept` (may be NULL): "unknown option 'x' for connector 'c' (valid: ...)". */
+sl_status sl_connector_check_options(const sl_connector_spec *spec, const char *connector,
+                                     const char *const *known, bool (*accept)(const char *name), sl_error *err);
+/* Parses an integer option in [min, max]; *out keeps its value when the option is absent. */
+sl_status sl_connector_option_int(const sl_connector_spec *spec, const char *connector, const char *name,
+                                  int64_t min, int64_t max, int64_t *out, sl_error *err);
+/* Parses a boolean option (true/false/1/0/on/off/yes/no). */
+sl_status sl_connector_option_bool(const sl_connector_spec *spec, const char *connector, const char *name,
+                                   bool *out, sl_error *err);
+/* Error helper: "connector 'c': option 'name' ...", at the option's position. */
+sl_status sl_connector_option_error(sl_error *err, const sl_connector_option *option, const char *connector,
+                                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Real-time pacing shared by the scans: sleeps (in slices, watching for interruption)
+ * until `target_micros` of wall time have passed since `start_micros`. */
+int64_t sl_connector_now_micros(void);
+sl_status sl_connector_pace(sl_exec_context *exec, int64_t start_micros, int64_t target_micros, sl_error *err);
+
+#endif
