@@ -126,10 +126,15 @@ static bool is_blank_sql(const char *s)
 }
 
 /* Runs every statement in sql, printing results. Returns false on the first error. */
-static bool run_sql(shell *sh, const char *sql, int base_line)
+/* Runs the statements in sql, printing results; returns false on the first error. With
+ * complete_only, stops before a trailing statement that has no ';' yet (multi-line input
+ * still being typed or read) and stores in *consumed how much of sql was run. */
+static bool run_statements(shell *sh, const char *sql, int base_line, bool complete_only, size_t *consumed)
 {
     const char *cursor = sql;
-    while (!is_blank_sql(cursor)) {
+    if (consumed)
+        *consumed = 0;
+    while (!is_blank_sql(cursor) && (!complete_only || sl_sql_is_complete(cursor))) {
         sluice_result *result = NULL;
         const char *rest = NULL;
         double start = seconds_now();
@@ -155,8 +160,26 @@ static bool run_sql(shell *sh, const char *sql, int base_line)
         if (!rest || rest == cursor)
             break;
         cursor = rest;
+        if (consumed)
+            *consumed = (size_t)(cursor - sql);
     }
     return true;
+}
+
+static bool run_sql(shell *sh, const char *sql, int base_line)
+{
+    return run_statements(sh, sql, base_line, false, NULL);
+}
+
+/* Drops the first `consumed` bytes of a statement buffer, advancing *line by the lines
+ * they held. */
+static size_t keep_rest(char *buffer, size_t length, size_t consumed, int *line)
+{
+    for (size_t i = 0; i < consumed; i++)
+        if (buffer[i] == '\n')
+            (*line)++;
+    memmove(buffer, buffer + consumed, length - consumed + 1);
+    return length - consumed;
 }
 
 static void print_help(void)
@@ -332,15 +355,20 @@ static bool run_script(shell *sh, const char *text, bool *quit)
             statement[stmt_len++] = '\n';
             statement[stmt_len] = 0;
             if (sl_sql_is_complete(statement)) {
-                if (!run_sql(sh, statement, stmt_line)) {
+                size_t consumed;
+                if (!run_statements(sh, statement, stmt_line, true, &consumed)) {
                     ok = false;
-                    if (sh->bail) {
-                        stmt_len = 0;
+                    stmt_len = 0;
+                    stmt_line = line_no + 1;
+                    if (sh->bail)
                         break;
+                } else {
+                    stmt_len = keep_rest(statement, stmt_len, consumed, &stmt_line);
+                    if (is_blank_sql(statement)) {
+                        stmt_len = 0;
+                        stmt_line = line_no + 1;
                     }
                 }
-                stmt_len = 0;
-                stmt_line = line_no + 1;
             }
         }
         p = nl ? nl + 1 : p + n;
@@ -444,9 +472,18 @@ static void interactive_loop(shell *sh)
                 add_history(entry);
                 free(entry);
             }
-            run_sql(sh, buffer, 1);
-            len = 0;
-            buffer[0] = 0;
+            size_t consumed;
+            int line = 1;
+            if (run_statements(sh, buffer, 1, true, &consumed)) {
+                len = keep_rest(buffer, len, consumed, &line);
+                if (is_blank_sql(buffer)) {
+                    len = 0;
+                    buffer[0] = 0;
+                }
+            } else {
+                len = 0;
+                buffer[0] = 0;
+            }
         }
     }
     free(buffer);
