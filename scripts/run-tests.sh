@@ -2,7 +2,8 @@
 # Runs every Sluice test suite and ends with one summary line "N passed, N failed".
 #
 #   1. C unit tests (ctest)                          release and ASan+UBSan builds
-#   2. sqllogictest corpus tests/sql/**/*.test      release and ASan+UBSan builds
+#   2. sqllogictest corpus tests/sql/**/*.test      release and ASan+UBSan builds, and the
+#      release build again with --threads 4 (parallel pipelines give identical results)
 #   3. TPC-H SF 0.1, 22 queries compared with DuckDB
 #   4. Python integration tests (Arrow interop, shell) with pytest
 #   5. libFuzzer targets, briefly, on the kept corpus (when clang is available)
@@ -55,17 +56,21 @@ run_ctest() {
   add_counts "unit tests ($build)" "$log"
 }
 
+# run_sqllogic BUILD [RUNNER OPTIONS...]
 run_sqllogic() {
   local build=$1
-  local log="$logdir/sqllogic-$build.log"
+  shift
+  local suffix=""
+  [ $# -gt 0 ] && suffix="$(echo "$*" | tr -d ' -')"
+  local log="$logdir/sqllogic-$build${suffix:+-$suffix}.log"
   mapfile -t files < <(find tests/sql -name '*.test' | sort)
   if [ ${#files[@]} -eq 0 ]; then
     echo "0 passed, 0 failed" > "$log"
   else
-    timeout 1200 "build/$build/sqllogictest" "${files[@]}" > "$log" 2>&1
+    timeout 1200 "build/$build/sqllogictest" "$@" "${files[@]}" > "$log" 2>&1
   fi
   grep -E '^(FAIL|----|sqllogictest:)' "$log" | head -n 60
-  add_counts "sqllogictest ($build)" "$log"
+  add_counts "sqllogictest ($build${suffix:+ $*})" "$log"
 }
 
 echo "### unit tests"
@@ -74,6 +79,7 @@ ASAN_OPTIONS=detect_leaks=1 run_ctest asan
 
 echo "### sqllogictest"
 run_sqllogic release
+run_sqllogic release --threads 4
 ASAN_OPTIONS=detect_leaks=1 run_sqllogic asan
 
 echo "### TPC-H SF 0.1 against DuckDB"

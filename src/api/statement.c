@@ -142,6 +142,8 @@ static void exec_context_init(sl_exec_context *exec, sluice_connection *conn, co
     exec->catalog = conn->database->catalog;
     exec->interrupt = &conn->interrupt;
     exec->temp_directory = conn->database->settings.temp_directory;
+    int64_t threads = conn->database->settings.threads;
+    exec->threads = threads < 1 ? 1 : threads > 1024 ? 1024 : (uint32_t)threads;
     atomic_init(&exec->rows_rejected, 0);
 }
 

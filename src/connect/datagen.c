@@ -16,7 +16,8 @@
  *             (defaults: the type's range; DOUBLE/REAL [0, 1); DATE/TIMESTAMP during 2024)
  *   length    random VARCHAR length in letters (default 100)
  *   value     constant value, as text cast to the column type
- * Row r's values are a pure function of (seed, r, column): same options, same rows.
+ * Row r's values are a pure function of (seed, r, column): same options, same rows, and a
+ * projected scan (init_projected) generates only the columns the query reads.
  */
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +54,8 @@ typedef struct datagen_scan {
     const datagen_bind *bind;
     int64_t next_row;
     int64_t start_micros;
+    uint32_t column_count;        /* columns produced */
+    uint32_t *columns;            /* field of each produced column (owned) */
 } datagen_scan;
 
 static const char *const datagen_options[] = { "number_of_rows", "rows_per_second", "seed", NULL };
@@ -365,15 +368,46 @@ static sl_status datagen_bind_spec(sl_arena *arena, const sl_connector_spec *spe
     return SL_OK;
 }
 
-static sl_status datagen_init(const void *bind_data, sl_exec_context *exec, void **state, sl_error *err)
+static void datagen_free(void *state);
+
+/* Starts a scan producing fields columns[0..column_count) (NULL: every field). */
+static sl_status datagen_start(const datagen_bind *b, const uint32_t *columns, uint32_t column_count, void **state,
+                               sl_error *err)
 {
     datagen_scan *s = sl_calloc(1, sizeof *s);
     if (!s)
         return sl_error_oom(err);
-    s->bind = bind_data;
+    s->bind = b;
     s->start_micros = -1;
+    s->column_count = columns ? column_count : b->field_count;
+    s->columns = sl_malloc(sizeof(uint32_t) * (s->column_count + 1));
+    if (!s->columns) {
+        sl_free(s);
+        return sl_error_oom(err);
+    }
+    for (uint32_t i = 0; i < s->column_count; i++) {
+        s->columns[i] = columns ? columns[i] : i;
+        if (s->columns[i] >= b->field_count) {
+            uint32_t c = s->columns[i];
+            datagen_free(s);
+            return sl_error_set(err, SL_ERR_INTERNAL, "datagen: column %u out of range", c);
+        }
+    }
     *state = s;
     return SL_OK;
+}
+
+static sl_status datagen_init(const void *bind_data, sl_exec_context *exec, void **state, sl_error *err)
+{
+    return datagen_start(bind_data, NULL, 0, state, err);
+}
+
+static sl_status datagen_init_projected(const void *bind_data, sl_exec_context *exec, const uint32_t *columns,
+                                        uint32_t column_count, void **state, sl_error *err)
+{
+    if (!columns)
+        return sl_error_set(err, SL_ERR_INTERNAL, "datagen: projected scan without a column list");
+    return datagen_start(bind_data, columns, column_count, state, err);
 }
 
 static inline uint64_t mix64(uint64_t z)
@@ -480,16 +514,17 @@ static sl_status datagen_next(void *state, sl_exec_context *exec, sl_batch **out
         int64_t due = (int64_t)((double)s->next_row * 1e6 / (double)b->rows_per_second);
         SL_TRY(sl_connector_pace(exec, s->start_micros, due, err));
     }
-    sl_batch *batch = sl_batch_new(b->field_count);
+    sl_batch *batch = sl_batch_new(s->column_count);
     if (!batch)
         return sl_error_oom(err);
-    for (uint32_t c = 0; c < b->field_count; c++) {
+    for (uint32_t i = 0; i < s->column_count; i++) {
+        uint32_t c = s->columns[i];
         sl_vector *v = sl_vector_new(b->fields[c].type, n);
         if (!v) {
             sl_batch_free(batch);
             return sl_error_oom(err);
         }
-        sl_batch_set_column(batch, c, v);
+        sl_batch_set_column(batch, i, v);
         sl_status st = fill_column(b, c, v, s->next_row, n, err);
         if (st != SL_OK) {
             sl_batch_free(batch);
@@ -504,13 +539,18 @@ static sl_status datagen_next(void *state, sl_exec_context *exec, sl_batch **out
 
 static void datagen_free(void *state)
 {
-    sl_free(state);
+    datagen_scan *s = state;
+    if (!s)
+        return;
+    sl_free(s->columns);
+    sl_free(s);
 }
 
 static const sl_table_function datagen_scan_function = {
     .name = "datagen",
     .bind = NULL,
     .init = datagen_init,
+    .init_projected = datagen_init_projected,
     .next = datagen_next,
     .free = datagen_free,
 };

@@ -14,6 +14,7 @@
  *
  * Columns: the table's Flink DDL columns, or a declared list naming a subset of them in
  * any order (same types). The default watermark is `dateTime - INTERVAL '4' SECOND`.
+ * A projected scan (init_projected) fills only the generator columns the query reads.
  */
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,8 @@ typedef struct nexmark_scan {
     int64_t next_event;
     int64_t end_event;
     int64_t start_micros;        /* wall clock at the first batch (pace) */
+    uint32_t column_count;       /* columns produced */
+    uint32_t *columns;           /* generator column of each produced column (owned) */
 } nexmark_scan;
 
 static const char *const nexmark_options[] = { "table", "event_rate", "max_events", "seed", "pace", "splits", NULL };
@@ -133,15 +136,33 @@ static sl_status nexmark_bind_spec(sl_arena *arena, const sl_connector_spec *spe
     return SL_OK;
 }
 
-static sl_status nexmark_init(const void *bind_data, sl_exec_context *exec, void **state, sl_error *err)
+static void nexmark_free(void *state);
+
+/* Starts a scan producing the source columns columns[0..column_count) (NULL: all of
+ * them), each mapped to its generator column. */
+static sl_status nexmark_start(const nexmark_bind *b, const uint32_t *columns, uint32_t column_count, void **state,
+                               sl_error *err)
 {
-    const nexmark_bind *b = bind_data;
     nexmark_scan *s = sl_calloc(1, sizeof *s);
     if (!s)
         return sl_error_oom(err);
+    s->column_count = columns ? column_count : b->column_count;
+    s->columns = sl_malloc(sizeof(uint32_t) * (s->column_count + 1));
+    if (!s->columns) {
+        sl_free(s);
+        return sl_error_oom(err);
+    }
+    for (uint32_t i = 0; i < s->column_count; i++) {
+        uint32_t c = columns ? columns[i] : i;
+        if (c >= b->column_count) {
+            nexmark_free(s);
+            return sl_error_set(err, SL_ERR_INTERNAL, "nexmark: column %u out of range", c);
+        }
+        s->columns[i] = b->columns[c];
+    }
     sl_status st = sl_nexmark_generator_new(&b->config, &s->generator, err);
     if (st != SL_OK) {
-        sl_free(s);
+        nexmark_free(s);
         return st;
     }
     s->bind = b;
@@ -150,6 +171,19 @@ static sl_status nexmark_init(const void *bind_data, sl_exec_context *exec, void
     s->start_micros = -1;
     *state = s;
     return SL_OK;
+}
+
+static sl_status nexmark_init(const void *bind_data, sl_exec_context *exec, void **state, sl_error *err)
+{
+    return nexmark_start(bind_data, NULL, 0, state, err);
+}
+
+static sl_status nexmark_init_projected(const void *bind_data, sl_exec_context *exec, const uint32_t *columns,
+                                        uint32_t column_count, void **state, sl_error *err)
+{
+    if (!columns)
+        return sl_error_set(err, SL_ERR_INTERNAL, "nexmark: projected scan without a column list");
+    return nexmark_start(bind_data, columns, column_count, state, err);
 }
 
 static sl_status nexmark_next(void *state, sl_exec_context *exec, sl_batch **out, sl_error *err)
@@ -167,8 +201,8 @@ static sl_status nexmark_next(void *state, sl_exec_context *exec, sl_batch **out
         }
         int64_t first = s->next_event;
         sl_batch *batch = NULL;
-        SL_TRY(sl_nexmark_generate(s->generator, b->table, &s->next_event, end, SL_BATCH_CAPACITY, b->columns,
-                                   b->column_count, &batch, err));
+        SL_TRY(sl_nexmark_generate(s->generator, b->table, &s->next_event, end, SL_BATCH_CAPACITY, s->columns,
+                                   s->column_count, &batch, err));
         if (b->pace) {
             if (s->start_micros < 0)
                 s->start_micros = sl_connector_now_micros();
@@ -201,6 +235,7 @@ static void nexmark_free(void *state)
     if (!s)
         return;
     sl_nexmark_generator_free(s->generator);
+    sl_free(s->columns);
     sl_free(s);
 }
 
@@ -208,6 +243,7 @@ static const sl_table_function nexmark_scan_function = {
     .name = "nexmark",
     .bind = NULL,
     .init = nexmark_init,
+    .init_projected = nexmark_init_projected,
     .next = nexmark_next,
     .free = nexmark_free,
 };

@@ -156,6 +156,12 @@ static void text_details(sl_text *t, const sl_physical_op *op)
         break;
     case SL_POP_TABLE_FUNCTION:
         text_append(t, " %s", op->function ? op->function->name : "?");
+        if (op->scan_columns) {   /* pruned: the columns produced, in output order */
+            text_append(t, " [");
+            for (uint32_t i = 0; i < op->scan_column_count; i++)
+                text_append(t, "%s%s", i ? ", " : "", op->names && op->names[i] ? op->names[i] : "?");
+            text_append(t, "]");
+        }
         break;
     case SL_POP_VALUES:
         text_append(t, " %u row%s", op->row_count, op->row_count == 1 ? "" : "s");

@@ -63,6 +63,7 @@ typedef struct sl_exec_context {
     atomic_llong rows_rejected;  /* rows skipped by ignore_errors readers */
     int64_t rows_affected;       /* INSERT / COPY counts */
     char *temp_directory;
+    uint32_t threads;            /* pipeline instances a splittable pipeline may run as (0 or 1: one) */
 } sl_exec_context;
 
 static inline bool sl_exec_interrupted(const sl_exec_context *exec)
@@ -88,6 +89,12 @@ sl_status sl_emit_batch(sl_op_context *ctx, const sl_batch *batch, sl_error *err
  * should stop producing. The driver still delivers END. */
 void sl_pipeline_request_stop(sl_op_context *ctx);
 bool sl_pipeline_stop_requested(const sl_op_context *ctx);
+/* Sources that split into morsels call this when they claim morsel `index` (0, 1, 2, ...
+ * from a shared counter; every claimed index must be announced, in claim order per
+ * instance) and before emitting its data. In a parallel pipeline it hands the previous
+ * morsel's output of this instance, in morsel order, to the order-sensitive part of the
+ * pipeline (see pipeline.c); otherwise it does nothing. */
+sl_status sl_pipeline_begin_morsel(sl_op_context *ctx, uint64_t index, sl_error *err);
 /* For operators reached from several pipeline instances (UNION ALL branches, threads):
  * call on END; returns true for exactly one caller, the last of the instances. */
 bool sl_op_end_is_last(sl_op_context *ctx, void *global);

@@ -1,8 +1,9 @@
 /*
- * pipeline.c — pipeline construction (plan -> pipelines) and the single-threaded driver.
+ * pipeline.c — pipeline construction (plan -> pipelines) and the driver.
  *
  * See pipeline.h for the cutting rules and operator.h for the roles. The driver runs the
- * pipelines in list order; each pipeline gets one instance today. An instance creates the
+ * pipelines in list order; a pipeline gets one instance, or several when its source splits
+ * into morsels (see "parallel runs" below). An instance creates the
  * local state of every stage, calls the source once (the source emits DATA until it is
  * exhausted, asked to stop, or interrupted), pushes END through every stage, lets the sink
  * combine its local state, and frees the locals. When the last pipeline feeding a sink has
@@ -10,7 +11,11 @@
  */
 #include "exec/pipeline.h"
 
+#include <pthread.h>
 #include <stdio.h>
+
+#include "catalog/catalog.h"
+#include "exec/scheduler.h"
 
 /* ------------------------------------------------------------------ node table */
 
@@ -229,6 +234,163 @@ void sl_executor_free(sl_executor *ex)
     memset(ex, 0, sizeof *ex);
 }
 
+/* ------------------------------------------------------------------ parallel runs
+ *
+ * A pipeline whose source hands out morsels (TABLE_SCAN) runs as n instances. Its stages
+ * split at `boundary`: the *prefix* [source, ops that are per-batch functions of their
+ * input and safe on several instances) runs in every worker instance, each with its own
+ * local states; the *suffix* [first other op .. sink] runs as one shared instance, fed in
+ * morsel order: a worker buffers what its current morsel produces at the boundary and,
+ * when it claims its next morsel (or its source ends), puts it in a reorder buffer; the
+ * worker that finds the next morsel in line ready pushes ready morsels through the suffix,
+ * one worker at a time. The suffix therefore sees exactly the batches, in
+ * exactly the order, of a single-instance run: results are identical at any thread count,
+ * whatever the sink (aggregate, join build, sort, LIMIT, RESULT, INSERT, COPY TO). Each
+ * worker delivers END through its prefix (swallowed at the boundary); the driver then
+ * sends one END through the suffix and combines the sink once.
+ * The first error (or interrupt) is recorded, every other instance stops at its next
+ * message or turn, and the recorded error is reported. */
+
+/* The output of one morsel waiting in the reorder buffer. */
+typedef struct sl_pending_morsel {
+    sl_buffered_msg *items;
+    size_t count;
+    bool ready;
+} sl_pending_morsel;
+
+struct sl_parallel_run {
+    pthread_mutex_t lock;
+    pthread_cond_t turn_changed;
+    uint64_t turn;                   /* the morsel whose output the suffix takes next */
+    sl_pending_morsel *pending;      /* reorder buffer, by morsel index (under lock) */
+    size_t pending_capacity;
+    bool draining;                   /* a worker is pushing ready morsels through the suffix */
+    uint64_t window;                 /* how far ahead of `turn` a worker may run */
+    atomic_bool failed;
+    atomic_bool stop;                /* the suffix requested a stop (LIMIT reached) */
+    sl_error error;                  /* the first failure */
+    sl_executor *executor;
+    const sl_pipeline *pipeline;
+    sl_pipeline_instance *shared;    /* the suffix's instance */
+    sl_pipeline_instance **workers;
+};
+
+static void record_failure(sl_parallel_run *par, const sl_error *err, sl_status st)
+{
+    pthread_mutex_lock(&par->lock);
+    if (!atomic_load(&par->failed)) {
+        par->error = *err;
+        if (par->error.code == SL_OK)
+            par->error.code = st;
+        atomic_store(&par->failed, true);
+    }
+    pthread_cond_broadcast(&par->turn_changed);
+    pthread_mutex_unlock(&par->lock);
+}
+
+static void clear_buffer(sl_pipeline_instance *inst)
+{
+    for (size_t i = 0; i < inst->buffered_count; i++)
+        if (inst->buffered[i].batch)
+            sl_batch_free(inst->buffered[i].batch);
+    inst->buffered_count = 0;
+}
+
+/* A worker keeps msg (which reached the boundary) for its current morsel. */
+static sl_status buffer_message(sl_pipeline_instance *inst, const sl_msg *msg, sl_error *err)
+{
+    if (msg->kind == SL_MSG_END)
+        return SL_OK;   /* the driver sends the suffix's single END */
+    if (inst->morsel < 0)
+        return sl_error_set(err, SL_ERR_INTERNAL, "executor: a parallel pipeline produced data outside a morsel");
+    if (msg->kind == SL_MSG_DATA && msg->batch->count == 0)
+        return SL_OK;
+    SL_TRY(sl_array_reserve((void **)&inst->buffered, &inst->buffered_capacity, inst->buffered_count + 1,
+                            sizeof *inst->buffered, err));
+    sl_buffered_msg *b = &inst->buffered[inst->buffered_count];
+    b->msg = *msg;
+    b->batch = NULL;
+    if (msg->kind == SL_MSG_DATA) {
+        b->batch = sl_batch_share(msg->batch);
+        if (!b->batch)
+            return sl_error_oom(err);
+        b->msg.batch = b->batch;
+    }
+    inst->buffered_count++;
+    return SL_OK;
+}
+
+static void free_pending(sl_pending_morsel *m)
+{
+    for (size_t i = 0; i < m->count; i++)
+        if (m->items[i].batch)
+            sl_batch_free(m->items[i].batch);
+    sl_free(m->items);
+    memset(m, 0, sizeof *m);
+}
+
+/* Hands the worker's current morsel output to the reorder buffer and, unless another
+ * worker is already doing it, pushes every morsel whose turn has come through the suffix.
+ * Nobody waits for a turn; a worker only waits when it runs more than a window of morsels
+ * ahead of the suffix (to bound the buffered output). No-op without a current morsel. */
+static sl_status flush_morsel(sl_pipeline_instance *inst, sl_error *err)
+{
+    if (inst->morsel < 0)
+        return SL_OK;
+    sl_parallel_run *par = inst->par;
+    uint64_t morsel = (uint64_t)inst->morsel;
+    inst->morsel = -1;
+    sl_status st = SL_OK;
+    pthread_mutex_lock(&par->lock);
+    if (morsel >= par->pending_capacity) {
+        size_t old = par->pending_capacity;
+        st = sl_array_reserve((void **)&par->pending, &par->pending_capacity, morsel + 1, sizeof *par->pending, err);
+        if (st == SL_OK)
+            memset(par->pending + old, 0, (par->pending_capacity - old) * sizeof *par->pending);
+    }
+    if (st == SL_OK) {
+        sl_pending_morsel *slot = &par->pending[morsel];
+        slot->items = inst->buffered;
+        slot->count = inst->buffered_count;
+        slot->ready = true;
+        inst->buffered = NULL;
+        inst->buffered_count = inst->buffered_capacity = 0;
+    }
+    if (st == SL_OK && !par->draining) {
+        par->draining = true;
+        sl_op_context ctx = { inst->executor->exec, par->shared, inst->boundary - 1, 0 };
+        while (st == SL_OK && !atomic_load(&par->failed) && par->turn < par->pending_capacity &&
+               par->pending[par->turn].ready) {
+            sl_pending_morsel take = par->pending[par->turn];
+            memset(&par->pending[par->turn], 0, sizeof take);
+            pthread_mutex_unlock(&par->lock);
+            for (size_t i = 0; i < take.count && st == SL_OK && !par->shared->stop_requested; i++)
+                st = sl_emit(&ctx, &take.items[i].msg, err);
+            free_pending(&take);
+            pthread_mutex_lock(&par->lock);
+            par->turn++;
+            pthread_cond_broadcast(&par->turn_changed);
+        }
+        par->draining = false;
+    }
+    while (st == SL_OK && !atomic_load(&par->failed) && morsel > par->turn + par->window)
+        pthread_cond_wait(&par->turn_changed, &par->lock);
+    pthread_mutex_unlock(&par->lock);
+    if (st == SL_OK && atomic_load(&par->failed))
+        st = sl_error_set(err, SL_ERR_CANCELLED, "query stopped: another thread failed");
+    return st;
+}
+
+sl_status sl_pipeline_begin_morsel(sl_op_context *ctx, uint64_t index, sl_error *err)
+{
+    sl_pipeline_instance *inst = ctx->instance;
+    if (!inst->worker)
+        return SL_OK;
+    SL_TRY(flush_morsel(inst, err));
+    inst->morsel = (int64_t)index;
+    return SL_OK;
+}
+
 /* ------------------------------------------------------------------ message passing */
 
 sl_status sl_emit(sl_op_context *ctx, const sl_msg *msg, sl_error *err)
@@ -239,6 +401,10 @@ sl_status sl_emit(sl_op_context *ctx, const sl_msg *msg, sl_error *err)
         return sl_error_set(err, SL_ERR_INTERNAL, "executor: the sink emitted a message");
     if (msg->kind == SL_MSG_DATA && sl_exec_interrupted(ctx->exec))
         return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
+    if (inst->par && msg->kind == SL_MSG_DATA && atomic_load(&inst->par->failed))
+        return sl_error_set(err, SL_ERR_CANCELLED, "query stopped: another thread failed");
+    if (inst->worker && next == inst->boundary)
+        return buffer_message(inst, msg, err);
     sl_exec_node *node = &inst->executor->nodes[inst->nodes[next]];
     sl_op_context sub = *ctx;
     sub.stage = next;
@@ -265,11 +431,16 @@ sl_status sl_emit_batch(sl_op_context *ctx, const sl_batch *batch, sl_error *err
 void sl_pipeline_request_stop(sl_op_context *ctx)
 {
     ctx->instance->stop_requested = true;
+    if (ctx->instance->par)
+        atomic_store(&ctx->instance->par->stop, true);
 }
 
 bool sl_pipeline_stop_requested(const sl_op_context *ctx)
 {
-    return ctx->instance->stop_requested;
+    const sl_pipeline_instance *inst = ctx->instance;
+    if (inst->stop_requested)
+        return true;
+    return inst->par && (atomic_load(&inst->par->stop) || atomic_load(&inst->par->failed));
 }
 
 bool sl_op_end_is_last(sl_op_context *ctx, void *global)
@@ -295,13 +466,18 @@ static void free_instance(sl_pipeline_instance *inst)
         if (node->type->free_local)
             node->type->free_local(node->plan, inst->locals[s]);
     }
+    clear_buffer(inst);
+    sl_free(inst->buffered);
     sl_free(inst->locals);
     sl_free(inst->nodes);
     sl_free(inst);
 }
 
-static sl_status run_instance(sl_executor *ex, const sl_pipeline *p, sl_error *err)
+/* Creates an instance of p with the local states of stages [first, end). */
+static sl_status new_instance(sl_executor *ex, const sl_pipeline *p, uint32_t first, uint32_t end,
+                              sl_pipeline_instance **out, sl_error *err)
 {
+    *out = NULL;
     sl_pipeline_instance *inst = sl_calloc(1, sizeof *inst);
     if (!inst)
         return sl_error_oom(err);
@@ -309,6 +485,7 @@ static sl_status run_instance(sl_executor *ex, const sl_pipeline *p, sl_error *e
     inst->pipeline = p;
     inst->stage_count = p->op_count + 2;
     inst->sink_input = p->sink_input;
+    inst->morsel = -1;
     inst->nodes = sl_malloc(sizeof *inst->nodes * inst->stage_count);
     inst->locals = sl_calloc(inst->stage_count, sizeof *inst->locals);
     if (!inst->nodes || !inst->locals) {
@@ -319,16 +496,45 @@ static sl_status run_instance(sl_executor *ex, const sl_pipeline *p, sl_error *e
     for (uint32_t i = 0; i < p->op_count; i++)
         inst->nodes[i + 1] = p->ops[i];
     inst->nodes[inst->stage_count - 1] = p->sink;
-
     sl_status st = SL_OK;
-    for (uint32_t s = 0; s < inst->stage_count && st == SL_OK; s++) {
+    for (uint32_t s = first; s < end && s < inst->stage_count && st == SL_OK; s++) {
         sl_exec_node *node = &ex->nodes[inst->nodes[s]];
         if (node->type->init_local)
             st = node->type->init_local(node->plan, node->global, ex->exec, &inst->locals[s], err);
     }
+    if (st != SL_OK) {
+        free_instance(inst);
+        return st;
+    }
+    *out = inst;
+    return SL_OK;
+}
+
+static sl_status emit_end(sl_op_context *ctx, sl_error *err)
+{
+    sl_msg end;
+    memset(&end, 0, sizeof end);
+    end.kind = SL_MSG_END;
+    return sl_emit(ctx, &end, err);
+}
+
+static sl_status combine_sink(sl_executor *ex, const sl_pipeline *p, sl_pipeline_instance *inst, sl_error *err)
+{
+    sl_exec_node *sink = &ex->nodes[p->sink];
+    if (!sink->type->combine)
+        return SL_OK;
+    sl_op_context sctx = { ex->exec, inst, inst->stage_count - 1, p->sink_input };
+    return sink->type->combine(&sctx, sink->plan, sink->global, inst->locals[inst->stage_count - 1], err);
+}
+
+/* Runs the source of inst, then END through its stages (through all of them, or for a
+ * worker through its prefix). */
+static sl_status drive_instance(sl_executor *ex, const sl_pipeline *p, sl_pipeline_instance *inst, sl_error *err)
+{
     sl_op_context ctx = { ex->exec, inst, 0, 0 };
     sl_exec_node *source = &ex->nodes[p->source];
-    if (st == SL_OK && sl_exec_interrupted(ex->exec))
+    sl_status st = SL_OK;
+    if (sl_exec_interrupted(ex->exec))
         st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
     if (st == SL_OK) {
         if (!source->type->source)
@@ -336,22 +542,132 @@ static sl_status run_instance(sl_executor *ex, const sl_pipeline *p, sl_error *e
         else
             st = source->type->source(&ctx, source->plan, source->global, inst->locals[0], err);
     }
+    if (st == SL_OK && inst->worker)
+        st = flush_morsel(inst, err);
     if (st == SL_OK && sl_exec_interrupted(ex->exec))
         st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
-    if (st == SL_OK) {
-        sl_msg end;
-        memset(&end, 0, sizeof end);
-        end.kind = SL_MSG_END;
-        st = sl_emit(&ctx, &end, err);
+    if (st == SL_OK)
+        st = emit_end(&ctx, err);
+    return st;
+}
+
+static sl_status run_instance(sl_executor *ex, const sl_pipeline *p, sl_error *err)
+{
+    sl_pipeline_instance *inst = NULL;
+    SL_TRY(new_instance(ex, p, 0, p->op_count + 2, &inst, err));
+    sl_status st = drive_instance(ex, p, inst, err);
+    if (st == SL_OK)
+        st = combine_sink(ex, p, inst, err);
+    free_instance(inst);
+    return st;
+}
+
+/* Whether the streaming stage `node` may run as several instances in a parallel prefix:
+ * its output for a batch depends only on that batch (and read-only global state), it keeps
+ * no order-dependent state, and it does nothing on END. */
+static bool parallel_safe_stage(const sl_exec_node *node)
+{
+    switch (node->plan->kind) {
+    case SL_POP_FILTER:
+    case SL_POP_PROJECTION:
+        return true;
+    case SL_POP_HASH_JOIN:   /* probe: reads the finalized build; RIGHT/FULL flag matches and emit on END */
+        return node->plan->join_type != SL_JOIN_RIGHT && node->plan->join_type != SL_JOIN_FULL;
+    default:
+        return false;
     }
+}
+
+/* How many instances p runs as, and its boundary stage; 1 = the plain run. */
+static uint32_t plan_parallelism(sl_executor *ex, const sl_pipeline *p, uint32_t *boundary)
+{
+    uint32_t threads = ex->exec ? ex->exec->threads : 1;
+    if (threads <= 1)
+        return 1;
+    const sl_exec_node *source = &ex->nodes[p->source];
+    if (source->plan->kind != SL_POP_TABLE_SCAN || !source->plan->table)
+        return 1;
+    uint32_t b = 1;
+    while (b <= p->op_count && parallel_safe_stage(&ex->nodes[p->ops[b - 1]]))
+        b++;
+    if (b == 1)
+        return 1;   /* nothing to do in parallel: the scan alone is zero-copy */
+    if (ex->exec->catalog)
+        sl_catalog_lock(ex->exec->catalog);
+    size_t chunks = source->plan->table->chunk_count;
+    if (ex->exec->catalog)
+        sl_catalog_unlock(ex->exec->catalog);
+    if (chunks < 2)
+        return 1;
+    *boundary = b;
+    return chunks < threads ? (uint32_t)chunks : threads;
+}
+
+static void worker_main(void *arg, uint32_t index)
+{
+    sl_parallel_run *par = arg;
+    sl_pipeline_instance *inst = par->workers[index];
+    sl_error err;
+    sl_error_clear(&err);
+    sl_status st = drive_instance(par->executor, par->pipeline, inst, &err);
+    if (st != SL_OK)
+        record_failure(par, &err, st);   /* wakes the instances waiting for a turn */
+}
+
+static sl_status run_parallel(sl_executor *ex, const sl_pipeline *p, uint32_t n, uint32_t boundary, sl_error *err)
+{
+    sl_parallel_run par;
+    memset(&par, 0, sizeof par);
+    pthread_mutex_init(&par.lock, NULL);
+    pthread_cond_init(&par.turn_changed, NULL);
+    atomic_init(&par.failed, false);
+    atomic_init(&par.stop, false);
+    par.executor = ex;
+    par.pipeline = p;
+    par.window = 4 * (uint64_t)n + 4;
+    sl_status st = new_instance(ex, p, boundary, p->op_count + 2, &par.shared, err);
     if (st == SL_OK) {
-        sl_exec_node *sink = &ex->nodes[p->sink];
-        if (sink->type->combine) {
-            sl_op_context sctx = { ex->exec, inst, inst->stage_count - 1, p->sink_input };
-            st = sink->type->combine(&sctx, sink->plan, sink->global, inst->locals[inst->stage_count - 1], err);
+        par.shared->par = &par;
+        par.workers = sl_calloc(n, sizeof *par.workers);
+        if (!par.workers)
+            st = sl_error_oom(err);
+    }
+    for (uint32_t i = 0; i < n && st == SL_OK; i++) {
+        st = new_instance(ex, p, 0, boundary, &par.workers[i], err);
+        if (st == SL_OK) {
+            par.workers[i]->par = &par;
+            par.workers[i]->worker = true;
+            par.workers[i]->boundary = boundary;
         }
     }
-    free_instance(inst);
+    if (st == SL_OK) {
+        for (uint32_t s = 1; s < boundary; s++)      /* each worker sends END through its prefix */
+            ex->nodes[p->ops[s - 1]].stream_instances += n - 1;
+        sl_scheduler_run(n, worker_main, &par);
+        for (uint32_t s = 1; s < boundary; s++)
+            ex->nodes[p->ops[s - 1]].stream_instances -= n - 1;
+        if (atomic_load(&par.failed)) {
+            if (err)
+                *err = par.error;
+            st = par.error.code != SL_OK ? par.error.code : SL_ERR_INTERNAL;
+        }
+    }
+    if (st == SL_OK) {
+        sl_op_context ctx = { ex->exec, par.shared, boundary - 1, 0 };
+        st = emit_end(&ctx, err);
+    }
+    if (st == SL_OK)
+        st = combine_sink(ex, p, par.shared, err);
+    if (par.workers)
+        for (uint32_t i = 0; i < n; i++)
+            free_instance(par.workers[i]);
+    sl_free(par.workers);
+    for (size_t i = 0; i < par.pending_capacity; i++)
+        free_pending(&par.pending[i]);
+    sl_free(par.pending);
+    free_instance(par.shared);
+    pthread_cond_destroy(&par.turn_changed);
+    pthread_mutex_destroy(&par.lock);
     return st;
 }
 
@@ -368,7 +684,12 @@ sl_status sl_executor_execute(sl_executor *ex, sl_error *err)
     }
     for (uint32_t i = 0; i < ex->pipeline_count; i++) {
         const sl_pipeline *p = &ex->pipelines[i];
-        SL_TRY(run_instance(ex, p, err));
+        uint32_t boundary = 0;
+        uint32_t n = plan_parallelism(ex, p, &boundary);
+        if (n > 1)
+            SL_TRY(run_parallel(ex, p, n, boundary, err));
+        else
+            SL_TRY(run_instance(ex, p, err));
         sl_exec_node *sink = &ex->nodes[p->sink];
         if (++sink->sink_pipelines_done == sink->sink_pipelines && !sink->finalized) {
             sink->finalized = true;

@@ -53,6 +53,14 @@ typedef struct sl_pipeline {
     uint32_t *deps;                  /* ids of pipelines that must finish first */
 } sl_pipeline;
 
+typedef struct sl_parallel_run sl_parallel_run;
+
+/* A message a parallel worker instance produced for the ordered part of its pipeline. */
+typedef struct sl_buffered_msg {
+    sl_msg msg;
+    sl_batch *batch;                 /* owned (DATA) */
+} sl_buffered_msg;
+
 struct sl_pipeline_instance {
     struct sl_executor *executor;
     const sl_pipeline *pipeline;
@@ -61,6 +69,14 @@ struct sl_pipeline_instance {
     void **locals;                   /* local state per stage (may be NULL) */
     uint32_t sink_input;
     bool stop_requested;
+    /* parallel runs only (pipeline.c): NULL par = the plain single-instance run */
+    sl_parallel_run *par;
+    bool worker;                     /* runs stages [0, boundary); buffers what reaches boundary */
+    uint32_t boundary;               /* first stage of the ordered (single-instance) part */
+    int64_t morsel;                  /* worker: the morsel being produced, -1 for none */
+    sl_buffered_msg *buffered;
+    size_t buffered_count;
+    size_t buffered_capacity;
 };
 
 typedef struct sl_executor {
@@ -79,8 +95,9 @@ typedef struct sl_executor {
  * (EXPLAIN). On failure ex holds what was built; sl_executor_free releases it. */
 sl_status sl_executor_build(sl_executor *ex, sl_exec_context *exec, const sl_physical_op *root, sl_error *err);
 
-/* Creates every global state, runs the pipelines in order (one instance each for now),
- * combining and finalizing sinks as their last feeding pipeline ends. */
+/* Creates every global state, runs the pipelines in order, combining and finalizing sinks
+ * as their last feeding pipeline ends. A pipeline whose source splits into morsels runs
+ * as up to exec->threads instances (see pipeline.c: parallel prefix, ordered suffix). */
 sl_status sl_executor_execute(sl_executor *ex, sl_error *err);
 
 /* Frees global states (if created) and the pipeline structures. */

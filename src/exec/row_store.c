@@ -142,25 +142,27 @@ sl_status sl_row_store_gather(sl_row_store *store, const uint32_t *rows, uint32_
             }
         }
     }
-    /* strings: dst keeps a reference to the heaps of every chunk it copied from; the
-     * generation stamps visit each chunk once per gather */
+    /* strings: dst keeps a reference to the heaps of every chunk it copied from; a bitmap
+     * local to this call visits each chunk once (the store is not written: parallel probe
+     * instances gather from one store concurrently) */
     if (store->types[column].id == SL_TYPE_VARCHAR) {
-        size_t cap = store->stamp_capacity;
-        SL_TRY(sl_array_reserve((void **)&store->stamps, &cap, store->chunk_count, sizeof *store->stamps, err));
-        if (cap > store->stamp_capacity)
-            memset(store->stamps + store->stamp_capacity, 0, (cap - store->stamp_capacity) * sizeof *store->stamps);
-        store->stamp_capacity = cap;
-        if (++store->generation == 0) {
-            memset(store->stamps, 0, store->stamp_capacity * sizeof *store->stamps);
-            store->generation = 1;
-        }
-        for (uint32_t i = 0; i < count; i++) {
+        uint8_t small[512];
+        size_t bytes = (store->chunk_count + 7) / 8;
+        uint8_t *seen = bytes <= sizeof small ? small : sl_malloc(bytes);
+        if (!seen)
+            return sl_error_oom(err);
+        memset(seen, 0, bytes);
+        sl_status st = SL_OK;
+        for (uint32_t i = 0; i < count && st == SL_OK; i++) {
             uint32_t chunk_index = rows[i] / SL_BATCH_CAPACITY;
-            if (store->stamps[chunk_index] != store->generation) {
-                store->stamps[chunk_index] = store->generation;
-                SL_TRY(sl_vector_share_heaps(dst, store->chunks[chunk_index]->columns[column], err));
+            if (!(seen[chunk_index >> 3] & (1u << (chunk_index & 7)))) {
+                seen[chunk_index >> 3] |= (uint8_t)(1u << (chunk_index & 7));
+                st = sl_vector_share_heaps(dst, store->chunks[chunk_index]->columns[column], err);
             }
         }
+        if (seen != small)
+            sl_free(seen);
+        SL_TRY(st);
     }
     return SL_OK;
 }

@@ -23,7 +23,7 @@ typedef struct sl_row_store {
     sl_memory *memory;           /* may be NULL: no accounting */
     int64_t reserved;            /* bytes reserved in memory */
     const char *owner;           /* operator name for error messages */
-    uint32_t *stamps;            /* per chunk: last gather generation that shared its heaps */
+    uint32_t *stamps;            /* unused (gather keeps its own per-call bitmap) */
     size_t stamp_capacity;
     uint32_t generation;
 } sl_row_store;
@@ -46,7 +46,8 @@ static inline const sl_vector *sl_row_store_column(const sl_row_store *store, ui
 
 /* dst[dst_offset + i] = column `column` of row rows[i], for i < count, with validity; dst
  * must be exclusively owned with room for dst_offset + count slots. String bytes are
- * shared (dst references the chunks' heaps). */
+ * shared (dst references the chunks' heaps). Reads the store only: several threads may
+ * gather from one store at once. */
 sl_status sl_row_store_gather(sl_row_store *store, const uint32_t *rows, uint32_t count, uint32_t column,
                               sl_vector *dst, uint32_t dst_offset, sl_error *err);
 

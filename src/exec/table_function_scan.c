@@ -2,8 +2,12 @@
  * table_function_scan.c — TABLE_FUNCTION: runs a table function (read_csv, generate_series,
  * ...) as a pipeline source: init, then next() until it returns no batch.
  *
- * The function produces all the columns of its bound schema; when the planner pruned
- * columns (plan->scan_columns set), only those are emitted, in that order. A table function
+ * When the planner pruned columns (plan->scan_columns set) only those are emitted, in that
+ * order: a function with an init_projected hook produces just them (projection pushdown,
+ * e.g. read_parquet decodes only those column chunks); for one without, the operator drops
+ * the other columns of the full batches init/next produce. Simple filters the planner
+ * found (plan->scan_filters) go to init_filtered, which may skip rows with them (hints:
+ * the FILTER above still runs). A table function
  * is a single stream, so it runs in one pipeline instance; its scan state lives in the
  * global state and is freed with it (also when the query fails halfway).
  */
@@ -35,9 +39,17 @@ static void tf_free_global(const sl_physical_op *plan, void *global)
     sl_free(g);
 }
 
-/* Emits `b` restricted to the scanned columns (or whole when no pruning happened). */
-static sl_status tf_emit(sl_op_context *ctx, const sl_physical_op *plan, const sl_batch *b, sl_error *err)
+/* Emits `b` restricted to the scanned columns (or whole when no pruning happened or the
+ * function already produced just them). */
+static sl_status tf_emit(sl_op_context *ctx, const sl_physical_op *plan, bool projected, const sl_batch *b,
+                         sl_error *err)
 {
+    if (projected) {
+        if (b->column_count != plan->scan_column_count)
+            return sl_error_set(err, SL_ERR_INTERNAL, "%s: produced %u columns, %u were asked for",
+                                plan->function->name, b->column_count, plan->scan_column_count);
+        return sl_emit_batch(ctx, b, err);
+    }
     if (!plan->scan_columns)
         return sl_emit_batch(ctx, b, err);
     sl_batch *out = sl_batch_new(plan->scan_column_count);
@@ -69,7 +81,17 @@ static sl_status tf_source(sl_op_context *ctx, const sl_physical_op *plan, void 
     if (g->started)
         return SL_OK;  /* another instance already ran (or runs) the single stream */
     g->started = true;
-    SL_TRY(fn->init(plan->function_data, ctx->exec, &g->state, err));
+    bool filtered = plan->scan_filter_count > 0 && fn->init_filtered;
+    bool projected = plan->scan_columns && (fn->init_projected || filtered);
+    if (filtered)
+        SL_TRY(fn->init_filtered(plan->function_data, ctx->exec, plan->scan_columns,
+                                 plan->scan_columns ? plan->scan_column_count : 0, plan->scan_filters,
+                                 plan->scan_filter_count, &g->state, err));
+    else if (projected)
+        SL_TRY(fn->init_projected(plan->function_data, ctx->exec, plan->scan_columns, plan->scan_column_count,
+                                  &g->state, err));
+    else
+        SL_TRY(fn->init(plan->function_data, ctx->exec, &g->state, err));
     for (;;) {
         if (sl_pipeline_stop_requested(ctx))
             return SL_OK;
@@ -79,7 +101,7 @@ static sl_status tf_source(sl_op_context *ctx, const sl_physical_op *plan, void 
         SL_TRY(fn->next(g->state, ctx->exec, &b, err));
         if (!b)
             return SL_OK;
-        sl_status st = b->count ? tf_emit(ctx, plan, b, err) : SL_OK;
+        sl_status st = b->count ? tf_emit(ctx, plan, projected, b, err) : SL_OK;
         sl_batch_free(b);
         SL_TRY(st);
     }

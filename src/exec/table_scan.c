@@ -4,8 +4,10 @@
  * Each chunk is a dense batch of the table; the scan emits a batch sharing the references
  * of the scanned columns (plan->scan_columns, in output order). The global state hands out
  * chunk indexes (morsels) with an atomic counter, so several pipeline instances can scan
- * one table in parallel. The number of chunks is fixed when the query starts: rows the
- * same statement inserts (INSERT INTO t SELECT * FROM t) are not seen.
+ * one table in parallel; each claim is announced with sl_pipeline_begin_morsel so that a
+ * parallel pipeline delivers the morsels' output in chunk order. The number of chunks is
+ * fixed when the query starts: rows the same statement inserts (INSERT INTO t SELECT * FROM
+ * t) are not seen.
  */
 #include "exec/operator.h"
 
@@ -42,16 +44,20 @@ static void scan_free_global(const sl_physical_op *plan, void *global)
     sl_free(global);
 }
 
-/* Builds *out, a batch sharing the scanned columns of the next unclaimed chunk, or sets
- * *out = NULL when none is left. The chunk array may be reallocated by a concurrent
- * append, so it is read under the catalog lock; the chunk itself is immutable. */
-static sl_status claim_chunk(sl_exec_context *exec, const sl_physical_op *plan, sl_table_scan_global *g,
+/* Claims the next chunk (morsel) and builds *out, a batch sharing its scanned columns, or
+ * sets *out = NULL when none is left. The claim is announced to the pipeline
+ * (sl_pipeline_begin_morsel) before anything else can fail. The chunk array may be
+ * reallocated by a concurrent append, so it is read under the catalog lock; the chunk
+ * itself is immutable. */
+static sl_status claim_chunk(sl_op_context *ctx, const sl_physical_op *plan, sl_table_scan_global *g,
                              sl_batch **out, sl_error *err)
 {
     *out = NULL;
+    sl_exec_context *exec = ctx->exec;
     size_t i = atomic_fetch_add(&g->next_chunk, 1);
     if (i >= g->chunk_count)
         return SL_OK;
+    SL_TRY(sl_pipeline_begin_morsel(ctx, (uint64_t)i, err));
     if (exec->catalog)
         sl_catalog_lock(exec->catalog);
     const sl_batch *chunk = plan->table->chunks[i];
@@ -80,7 +86,7 @@ static sl_status scan_source(sl_op_context *ctx, const sl_physical_op *plan, voi
         if (sl_exec_interrupted(ctx->exec))
             return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
         sl_batch *out = NULL;
-        SL_TRY(claim_chunk(ctx->exec, plan, g, &out, err));
+        SL_TRY(claim_chunk(ctx, plan, g, &out, err));
         if (!out)
             return SL_OK;
         sl_status st = out->count ? sl_emit_batch(ctx, out, err) : SL_OK;

@@ -171,6 +171,23 @@ typedef struct sl_parquet_reader sl_parquet_reader;
 sl_status sl_parquet_reader_open(const char *const *paths, uint32_t path_count, const sl_pq_schema *schema,
                                  const uint32_t *columns, uint32_t column_count, sl_parquet_reader **out,
                                  sl_error *err);
+
+/* Row-group skipping: `column op value` (schema column number; value non-NULL, of the
+ * column's type). */
+typedef enum sl_pq_filter_op { SL_PQ_FILTER_EQ, SL_PQ_FILTER_LT, SL_PQ_FILTER_LE, SL_PQ_FILTER_GT, SL_PQ_FILTER_GE } sl_pq_filter_op;
+typedef struct sl_pq_filter {
+    uint32_t column;
+    sl_pq_filter_op op;
+    sl_value value;
+} sl_pq_filter;
+/* Sets conjuncts (copied; call before the first next): a row group whose column-chunk
+ * statistics prove that some filter holds for none of its rows (all NULL, or min/max out
+ * of range) is skipped. Only statistics of signed integer, DATE, TIMESTAMP, INT32/INT64
+ * DECIMAL and REAL/DOUBLE columns are used (REAL/DOUBLE only for =, <, <=: NaN, above every
+ * number, is left out of statistics); other filters never skip. Rows of groups that
+ * are read are all returned (the caller still filters them). */
+sl_status sl_parquet_reader_set_filters(sl_parquet_reader *r, const sl_pq_filter *filters, uint32_t count,
+                                        sl_error *err);
 /* Next batch (caller frees) or *out = NULL at the end. Corrupt data: SL_ERR_INVALID_INPUT
  * naming file, row group and column. */
 sl_status sl_parquet_reader_next(sl_parquet_reader *r, sl_batch **out, sl_error *err);

@@ -7,13 +7,15 @@
  * the output vector), others into the page's decompressed buffer or the dictionary's.
  * Each column keeps one decoded page at a time: its definition levels and its non-null
  * values already converted to the Sluice slot type ("dense" values); batches copy slots
- * from there. Row groups are read in order; batches never span two row groups.
+ * from there. Row groups are read in order; batches never span two row groups. Row groups
+ * whose statistics rule out a filter (sl_parquet_reader_set_filters) are skipped unread.
  *
  * Every offset and length taken from the file is checked against the mapping or the
  * page; problems become SL_ERR_INVALID_INPUT "<file>: row group <g>, column '<c>': ...".
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -877,6 +879,8 @@ struct sl_parquet_reader {
     bool group_open;
     int64_t group_rows_left;
     pq_chunk *chunks;            /* column_count */
+    uint32_t filter_count;
+    sl_pq_filter *filters;       /* row-group skipping conjuncts (owned copy) */
 };
 
 static void close_group(sl_parquet_reader *r)
@@ -946,6 +950,116 @@ sl_status sl_parquet_reader_open(const char *const *paths, uint32_t path_count, 
     return SL_OK;
 }
 
+sl_status sl_parquet_reader_set_filters(sl_parquet_reader *r, const sl_pq_filter *filters, uint32_t count,
+                                        sl_error *err)
+{
+    sl_free(r->filters);
+    r->filters = NULL;
+    r->filter_count = 0;
+    if (count == 0)
+        return SL_OK;
+    r->filters = sl_malloc(sizeof *filters * count);
+    if (!r->filters)
+        return sl_error_oom(err);
+    for (uint32_t i = 0; i < count; i++) {
+        if (filters[i].column >= r->schema->column_count)
+            return sl_error_set(err, SL_ERR_INTERNAL, "parquet reader: filter column %u out of range",
+                                filters[i].column);
+        r->filters[r->filter_count++] = filters[i];   /* only fixed-width values are read */
+    }
+    return SL_OK;
+}
+
+/* A statistics bound (min or max) of an integer-slot column as the slot's int64 value
+ * (the same monotone conversion the decoder applies); false if unusable. */
+static bool stat_int(const pq_column *col, const uint8_t *bytes, uint32_t len, int64_t *out)
+{
+    int64_t v;
+    if (col->physical == PQ_INT32 && len == 4) {
+        int32_t x;
+        memcpy(&x, bytes, 4);
+        v = x;
+    } else if (col->physical == PQ_INT64 && len == 8) {
+        memcpy(&v, bytes, 8);
+    } else
+        return false;
+    if (col->mul != 1 && __builtin_mul_overflow(v, col->mul, &v))
+        return false;
+    if (col->div != 1)
+        v = v >= 0 ? v / col->div : -((-v + col->div - 1) / col->div);
+    *out = v;
+    return true;
+}
+
+static bool stat_float(const pq_column *col, const uint8_t *bytes, uint32_t len, double *out)
+{
+    if (col->conv == CV_DOUBLE && len == 8) {
+        memcpy(out, bytes, 8);
+    } else if (col->conv == CV_FLOAT && len == 4) {
+        float f;
+        memcpy(&f, bytes, 4);
+        *out = f;
+    } else
+        return false;
+    return !isnan(*out);
+}
+
+/* -1, 0, 1: a vs b (callers exclude NaN). */
+#define PQ_CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0)
+
+/* False when row group g's statistics prove filter f true for none of its rows. */
+static bool filter_may_match(const sl_parquet_reader *r, uint32_t g, const sl_pq_filter *f)
+{
+    const sl_pq_row_group *rg = &r->file.meta.row_groups[g];
+    const pq_column *col = &r->file.columns[f->column];
+    const sl_pq_statistics *st = &rg->columns[f->column].stats;
+    if (f->value.is_null || !sl_type_equal(f->value.type, col->type))
+        return true;
+    if (st->has_null_count && rg->num_rows > 0 && st->null_count >= rg->num_rows)
+        return false;   /* all NULL: no comparison is TRUE */
+    if (!st->has_min || !st->has_max)
+        return true;
+    int lo, hi;   /* min vs value, max vs value */
+    sl_type_id id = col->type.id;
+    bool integer_slot = id == SL_TYPE_TINYINT || id == SL_TYPE_SMALLINT || id == SL_TYPE_INTEGER ||
+                        id == SL_TYPE_BIGINT || id == SL_TYPE_DATE || id == SL_TYPE_TIMESTAMP ||
+                        (id == SL_TYPE_DECIMAL && col->type.precision <= SL_DECIMAL_INT64_MAX_PRECISION);
+    if (col->conv == CV_INT && !col->is_unsigned && integer_slot) {
+        int64_t mn, mx;
+        if (!stat_int(col, st->min, st->min_len, &mn) || !stat_int(col, st->max, st->max_len, &mx))
+            return true;
+        lo = PQ_CMP(mn, f->value.v.i64);
+        hi = PQ_CMP(mx, f->value.v.i64);
+    } else if ((col->conv == CV_DOUBLE || col->conv == CV_FLOAT) && !isnan(f->value.v.f64)) {
+        /* writers leave NaN out of min/max, and NaN sorts above every number (PostgreSQL),
+         * so a row group may hold values above its max: only upper-bounded filters skip */
+        if (f->op == SL_PQ_FILTER_GT || f->op == SL_PQ_FILTER_GE)
+            return true;
+        double mn, mx;
+        if (!stat_float(col, st->min, st->min_len, &mn) || !stat_float(col, st->max, st->max_len, &mx))
+            return true;
+        lo = PQ_CMP(mn, f->value.v.f64);
+        hi = PQ_CMP(mx, f->value.v.f64);
+    } else
+        return true;
+    switch (f->op) {
+    case SL_PQ_FILTER_EQ: return lo <= 0 && hi >= 0;
+    case SL_PQ_FILTER_LT: return lo < 0;
+    case SL_PQ_FILTER_LE: return lo <= 0;
+    case SL_PQ_FILTER_GT: return hi > 0;
+    case SL_PQ_FILTER_GE: return hi >= 0;
+    }
+    return true;
+}
+
+static bool group_may_match(const sl_parquet_reader *r, uint32_t g)
+{
+    for (uint32_t i = 0; i < r->filter_count; i++)
+        if (!filter_may_match(r, g, &r->filters[i]))
+            return false;
+    return true;
+}
+
 sl_status sl_parquet_reader_next(sl_parquet_reader *r, sl_batch **out, sl_error *err)
 {
     *out = NULL;
@@ -955,6 +1069,8 @@ sl_status sl_parquet_reader_next(sl_parquet_reader *r, sl_batch **out, sl_error 
         close_group(r);
         if (r->file_open && r->row_group < r->file.meta.row_group_count) {
             uint32_t g = r->row_group++;
+            if (!group_may_match(r, g))
+                continue;
             r->group_rows_left = r->file.meta.row_groups[g].num_rows;
             r->group_open = true;
             for (uint32_t i = 0; i < r->column_count; i++) {
@@ -997,5 +1113,6 @@ void sl_parquet_reader_free(sl_parquet_reader *r)
     sl_free(r->columns);
     sl_free(r->types);
     sl_free(r->chunks);
+    sl_free(r->filters);
     sl_free(r);
 }

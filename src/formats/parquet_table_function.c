@@ -5,9 +5,10 @@
  *
  * Bind expands the glob (sorted order) and reads the first file's footer for the schema;
  * every other file must have the same column names and types (checked when it is opened).
- * The scan decodes all columns of the schema: the TABLE_FUNCTION operator prunes unused
- * columns after the function (it has no projection hook yet), so projection pushdown into
- * the decoder is not done at this level (sl_parquet_reader_open already takes a column list).
+ * Projection pushdown: init_projected hands the planner's column list to the reader, which
+ * then reads and decodes only those column chunks. Filter pushdown: init_filtered also hands
+ * it the planner's simple `column op constant` conjuncts, so row groups whose min/max
+ * statistics rule one out are skipped (the FILTER above still checks every row read).
  */
 #include "formats/csv.h"
 #include "formats/parquet.h"
@@ -50,6 +51,48 @@ static sl_status read_parquet_init(const void *bind_data, sl_exec_context *exec,
     return sl_parquet_reader_open(b->paths, b->path_count, &b->schema, NULL, 0, (sl_parquet_reader **)state, err);
 }
 
+static sl_status read_parquet_init_projected(const void *bind_data, sl_exec_context *exec, const uint32_t *columns,
+                                             uint32_t column_count, void **state, sl_error *err)
+{
+    const read_parquet_bind *b = bind_data;
+    if (!columns)
+        return sl_error_set(err, SL_ERR_INTERNAL, "read_parquet: projected scan without a column list");
+    return sl_parquet_reader_open(b->paths, b->path_count, &b->schema, columns, column_count,
+                                  (sl_parquet_reader **)state, err);
+}
+
+static sl_status read_parquet_init_filtered(const void *bind_data, sl_exec_context *exec, const uint32_t *columns,
+                                            uint32_t column_count, const sl_table_filter *filters,
+                                            uint32_t filter_count, void **state, sl_error *err)
+{
+    const read_parquet_bind *b = bind_data;
+    sl_parquet_reader *r = NULL;
+    SL_TRY(sl_parquet_reader_open(b->paths, b->path_count, &b->schema, columns, column_count, &r, err));
+    sl_pq_filter *pf = sl_malloc(sizeof *pf * (filter_count + 1));
+    if (!pf) {
+        sl_parquet_reader_free(r);
+        return sl_error_oom(err);
+    }
+    static const sl_pq_filter_op ops[] = {
+        [SL_TABLE_FILTER_EQ] = SL_PQ_FILTER_EQ, [SL_TABLE_FILTER_LT] = SL_PQ_FILTER_LT,
+        [SL_TABLE_FILTER_LE] = SL_PQ_FILTER_LE, [SL_TABLE_FILTER_GT] = SL_PQ_FILTER_GT,
+        [SL_TABLE_FILTER_GE] = SL_PQ_FILTER_GE,
+    };
+    for (uint32_t i = 0; i < filter_count; i++) {
+        pf[i].column = filters[i].column;
+        pf[i].op = ops[filters[i].op];
+        pf[i].value = filters[i].value;
+    }
+    sl_status st = sl_parquet_reader_set_filters(r, pf, filter_count, err);
+    sl_free(pf);
+    if (st != SL_OK) {
+        sl_parquet_reader_free(r);
+        return st;
+    }
+    *state = r;
+    return SL_OK;
+}
+
 static sl_status read_parquet_next(void *state, sl_exec_context *exec, sl_batch **out, sl_error *err)
 {
     return sl_parquet_reader_next(state, out, err);
@@ -64,6 +107,8 @@ const sl_table_function sl_read_parquet_function = {
     .name = "read_parquet",
     .bind = read_parquet_bind_fn,
     .init = read_parquet_init,
+    .init_projected = read_parquet_init_projected,
+    .init_filtered = read_parquet_init_filtered,
     .next = read_parquet_next,
     .free = read_parquet_free,
 };

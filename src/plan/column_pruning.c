@@ -4,9 +4,11 @@
  * Bindings are unique in the whole plan, so one pass collects every column binding that
  * is referenced anywhere (expressions of every operator, the root's output, every column
  * of a DISTINCT or set-operation input, whose rows compare whole), and a second pass
- * shrinks each SCAN's scan_columns to the referenced table columns (in table order). A
- * scan nobody reads a column of (count(*)) keeps its first column so batches still carry
- * row counts. Projections and aggregates are not pruned (their bindings are positions).
+ * shrinks each SCAN's and TABLE_FUNCTION's scan_columns to the referenced columns (in
+ * table / function schema order); a table function with an init_projected hook then
+ * produces only those. A scan nobody reads a column of (count(*)) keeps its first column
+ * so batches still carry row counts. Projections and aggregates are not pruned (their
+ * bindings are positions).
  */
 #include "plan/optimizer.h"
 
@@ -89,19 +91,23 @@ static sl_status prune(sl_plan_context *ctx, const binding_set *s, sl_logical_op
 {
     for (uint32_t i = 0; i < op->child_count; i++)
         SL_TRY(prune(ctx, s, op->children[i], err));
-    if (op->kind != SL_LOP_SCAN || !op->table)
+    uint32_t column_count;
+    if (op->kind == SL_LOP_SCAN && op->table)
+        column_count = op->table->column_count;
+    else if (op->kind == SL_LOP_TABLE_FUNCTION && op->function)
+        column_count = op->function_column_count;
+    else
         return SL_OK;
-    const sl_table *t = op->table;
-    uint32_t *ids = sl_arena_alloc(ctx->arena, sizeof(uint32_t) * (t->column_count + 1));
+    uint32_t *ids = sl_arena_alloc(ctx->arena, sizeof(uint32_t) * (column_count + 1));
     if (!ids)
         return sl_error_oom(err);
     uint32_t n = 0;
-    for (uint32_t c = 0; c < t->column_count; c++) {
+    for (uint32_t c = 0; c < column_count; c++) {
         sl_column_binding b = { op->table_index, c };
         if (set_has(s, b))
             ids[n++] = c;
     }
-    if (n == 0 && t->column_count > 0)
+    if (n == 0 && column_count > 0)
         ids[n++] = 0;
     op->scan_columns = ids;
     op->scan_column_count = n;

@@ -9,7 +9,8 @@
  *                   names the *table column*, not the output position, so projection
  *                   pushdown (shrinking scan_columns) never renumbers expressions.
  *                   With scan_columns == NULL every table column is scanned.
- *   TABLE_FUNCTION  (table_index, i) for each column of the function's schema
+ *   TABLE_FUNCTION  (table_index, i) for each read column i of the function's schema: all of
+ *                   them, or scan_columns when column pruning set it (same rule as SCAN)
  *   VALUES          (table_index, i) for i < value_width; names col0, col1, ...
  *   DUMMY           no columns
  *   EMPTY           columns/types/names are set by whoever created the node (they keep the
@@ -107,11 +108,15 @@ sl_status sl_logical_columns(sl_plan_context *ctx, sl_logical_op *op, sl_error *
         return SL_OK;
     }
     case SL_LOP_TABLE_FUNCTION: {
-        uint32_t n = op->function_column_count;
+        uint32_t n = op->scan_columns ? op->scan_column_count : op->function_column_count;
         SL_TRY(alloc_columns(ctx, op, n, err));
-        for (uint32_t i = 0; i < n; i++)
-            set_column(op, i, op->table_index, i, op->function_types[i],
-                       op->function_names ? op->function_names[i] : NULL);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t id = op->scan_columns ? op->scan_columns[i] : i;
+            if (id >= op->function_column_count)
+                return sl_error_set(err, SL_ERR_INTERNAL, "TABLE_FUNCTION column %u out of range", id);
+            set_column(op, i, op->table_index, id, op->function_types[id],
+                       op->function_names ? op->function_names[id] : NULL);
+        }
         return SL_OK;
     }
     case SL_LOP_VALUES: {

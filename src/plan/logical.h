@@ -102,8 +102,12 @@ typedef struct sl_logical_op {
 
     /* SCAN */
     struct sl_table *table;
-    uint32_t scan_column_count;  /* projection pushdown: which table columns are read */
-    uint32_t *scan_columns;      /* table column ids, in output order */
+    /* SCAN and TABLE_FUNCTION: projection pushdown, which columns are read. Table column
+     * ids (SCAN) or function schema column numbers (TABLE_FUNCTION), in output order; the
+     * bindings stay (table_index, id), so pruning never renumbers expressions. NULL: all
+     * columns (a TABLE_FUNCTION until column pruning ran). */
+    uint32_t scan_column_count;
+    uint32_t *scan_columns;
 
     /* TABLE_FUNCTION */
     const struct sl_table_function *function;

@@ -11,6 +11,8 @@
  *   LIMIT over SORT → TOP_N;  DISTINCT → HASH_AGGREGATE over all columns;
  *   UNION → UNION_ALL (+ HASH_AGGREGATE when DISTINCT); INTERSECT / EXCEPT → SET_OPERATION;
  *   DUMMY → VALUES of one row and no columns.
+ * A TABLE_FUNCTION gets the columns it produces (scan_columns, when pruned) and, when its
+ * function takes filters, the `column op constant` conjuncts of the FILTER above it.
  * Leftover subqueries, aggregates outside AGGREGATE or correlated columns are internal
  * errors: the optimizer must have removed them.
  */
@@ -21,6 +23,7 @@
 #include "catalog/catalog.h"
 #include "expr/function.h"
 #include "plan/optimizer.h"
+#include "plan/table_function.h"
 
 static const char *const kind_names[SL_POP_KIND_COUNT_] = {
     [SL_POP_TABLE_SCAN] = "TABLE_SCAN",
@@ -372,6 +375,63 @@ static sl_status plan_children(sl_plan_context *ctx, const sl_logical_op *lop, s
     return SL_OK;
 }
 
+/* `column op constant` (either order) over a column of the table function `tf`, with the
+ * constant non-NULL and of the column's exact type: the filter it offers, in *f. */
+static bool simple_table_filter(const sl_expr *e, const sl_logical_op *tf, sl_table_filter *f)
+{
+    static const struct {
+        const char *name;
+        sl_table_filter_op op, flipped;   /* flipped: for constant op column */
+    } ops[] = {
+        { "=", SL_TABLE_FILTER_EQ, SL_TABLE_FILTER_EQ }, { "<", SL_TABLE_FILTER_LT, SL_TABLE_FILTER_GT },
+        { "<=", SL_TABLE_FILTER_LE, SL_TABLE_FILTER_GE }, { ">", SL_TABLE_FILTER_GT, SL_TABLE_FILTER_LT },
+        { ">=", SL_TABLE_FILTER_GE, SL_TABLE_FILTER_LE },
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (!sl_expr_is_call(e, ops[i].name))
+            continue;
+        const sl_expr *column = e->args[0], *constant = e->args[1];
+        bool flip = column->kind == SL_EXPR_CONSTANT;
+        if (flip) {
+            column = e->args[1];
+            constant = e->args[0];
+        }
+        if (column->kind != SL_EXPR_COLUMN || column->depth != 0 || constant->kind != SL_EXPR_CONSTANT ||
+            constant->value.is_null || column->binding.table_index != tf->table_index ||
+            column->binding.column_index >= tf->function_column_count)
+            return false;
+        sl_type type = tf->function_types[column->binding.column_index];
+        if (!sl_type_equal(column->type, type) || !sl_type_equal(constant->value.type, type))
+            return false;
+        f->column = column->binding.column_index;
+        f->op = flip ? ops[i].flipped : ops[i].op;
+        f->value = constant->value;
+        return true;
+    }
+    return false;
+}
+
+/* Offers the simple conjuncts of `filter` (a FILTER right over the TABLE_FUNCTION `tf`,
+ * planned as `p`) to a function that takes filters. */
+static sl_status offer_table_filters(sl_plan_context *ctx, const sl_logical_op *filter, const sl_logical_op *tf,
+                                     sl_physical_op *p, sl_error *err)
+{
+    if (!p->function || !p->function->init_filtered || tf->kind != SL_LOP_TABLE_FUNCTION)
+        return SL_OK;
+    sl_table_filter *filters = sl_arena_alloc(ctx->arena, sizeof *filters * (filter->predicate_count + 1));
+    if (!filters)
+        return sl_error_oom(err);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < filter->predicate_count; i++)
+        if (simple_table_filter(filter->predicates[i], tf, &filters[n]))
+            n++;
+    if (n) {
+        p->scan_filters = filters;
+        p->scan_filter_count = n;
+    }
+    return SL_OK;
+}
+
 static sl_status plan_node(sl_plan_context *ctx, const sl_logical_op *lop, sl_physical_op **out, sl_error *err)
 {
     sl_arena *arena = ctx->arena;
@@ -401,6 +461,15 @@ static sl_status plan_node(sl_plan_context *ctx, const sl_logical_op *lop, sl_ph
             return sl_error_oom(err);
         p->function = lop->function;
         p->function_data = lop->function_data;
+        /* pruned: the schema columns read, in output order (NULL: the whole schema) */
+        if (lop->scan_columns) {
+            p->scan_column_count = lop->column_count;
+            p->scan_columns = sl_arena_alloc(arena, sizeof(uint32_t) * (lop->column_count + 1));
+            if (!p->scan_columns)
+                return sl_error_oom(err);
+            for (uint32_t i = 0; i < lop->column_count; i++)
+                p->scan_columns[i] = lop->columns[i].column_index;
+        }
         break;
     case SL_LOP_VALUES:
         return plan_values(ctx, lop, out, err);
@@ -422,6 +491,8 @@ static sl_status plan_node(sl_plan_context *ctx, const sl_logical_op *lop, sl_ph
             *out = c;
             return SL_OK;
         }
+        if (c->kind == SL_POP_TABLE_FUNCTION)
+            SL_TRY(offer_table_filters(ctx, lop, child, c, err));
         p = new_op(ctx, SL_POP_FILTER, 1);
         if (!p)
             return sl_error_oom(err);

@@ -27,6 +27,7 @@
 #include "plan/logical.h"
 
 struct sl_copy_options;  /* formats/copy.h */
+struct sl_table_filter;  /* plan/table_function.h */
 
 typedef enum sl_physical_kind {
     SL_POP_TABLE_SCAN,
@@ -60,7 +61,9 @@ typedef struct sl_physical_op {
     const char **names;
     double estimated_rows;        /* for EXPLAIN and build-side choice */
 
-    /* TABLE_SCAN */
+    /* TABLE_SCAN: the table columns read, in output order. TABLE_FUNCTION: the function
+     * schema columns produced, in output order (its init_projected gets them), or NULL =
+     * the whole schema (no pruning happened). */
     struct sl_table *table;
     uint32_t scan_column_count;
     uint32_t *scan_columns;
@@ -68,6 +71,10 @@ typedef struct sl_physical_op {
     /* TABLE_FUNCTION */
     const struct sl_table_function *function;
     void *function_data;
+    /* simple `column op constant` conjuncts of the FILTER right above, offered to a
+     * function with init_filtered (hints: that FILTER stays); 0 / NULL when none */
+    uint32_t scan_filter_count;
+    struct sl_table_filter *scan_filters;
 
     /* VALUES: row_count x column_count constant values, row-major */
     uint32_t row_count;

@@ -20,6 +20,25 @@ typedef struct sl_table_function_args {
     int position;                   /* SQL offset of the call, for errors */
 } sl_table_function_args;
 
+/* A simple filter offered to a table function: `column op value`, where column is a schema
+ * column number and value a non-NULL constant of exactly that column's type. Filters are
+ * hints: the function may leave out rows for which a filter is not TRUE (e.g. skip a Parquet
+ * row group whose min/max statistics rule the filter out) but need not drop every such row,
+ * because the FILTER operator above the scan still evaluates the whole predicate. */
+typedef enum sl_table_filter_op {
+    SL_TABLE_FILTER_EQ,
+    SL_TABLE_FILTER_LT,
+    SL_TABLE_FILTER_LE,
+    SL_TABLE_FILTER_GT,
+    SL_TABLE_FILTER_GE
+} sl_table_filter_op;
+
+typedef struct sl_table_filter {
+    uint32_t column;
+    sl_table_filter_op op;
+    sl_value value;                 /* lives in the plan for the whole scan */
+} sl_table_filter;
+
 typedef struct sl_table_function {
     const char *name;
     /* Decides the schema: fills *column_count, *types, *names (arena-allocated) and
@@ -28,6 +47,21 @@ typedef struct sl_table_function {
                       uint32_t *column_count, sl_type **types, const char ***names, sl_error *err);
     /* Starts a scan producing all columns of the schema. */
     sl_status (*init)(const void *bind_data, sl_exec_context *exec, void **state, sl_error *err);
+    /* Optional (NULL: the scan runs init and the TABLE_FUNCTION operator drops unused
+     * columns itself). Starts a scan producing only the schema columns columns[0..count)
+     * (distinct schema column numbers, each < the bound column count), in that order:
+     * every batch next() returns has exactly `column_count` columns. The planner always
+     * asks for at least one column (a count(*) keeps one). `columns` stays valid for the
+     * whole scan (it lives in the plan). */
+    sl_status (*init_projected)(const void *bind_data, sl_exec_context *exec, const uint32_t *columns,
+                                uint32_t column_count, void **state, sl_error *err);
+    /* Optional (NULL: filters are not offered). Like init_projected (columns is the
+     * planner's list, or NULL = the whole schema with column_count 0) plus the conjuncts
+     * `filters` (all must hold) that the function may use to skip rows; the TABLE_FUNCTION
+     * operator calls it instead of init/init_projected when the planner found filters. */
+    sl_status (*init_filtered)(const void *bind_data, sl_exec_context *exec, const uint32_t *columns,
+                               uint32_t column_count, const sl_table_filter *filters, uint32_t filter_count,
+                               void **state, sl_error *err);
     /* Produces the next batch (caller frees it) or *out = NULL at the end. Rows skipped by
      * an ignore_errors policy are added to exec->rows_rejected. */
     sl_status (*next)(void *state, sl_exec_context *exec, sl_batch **out, sl_error *err);

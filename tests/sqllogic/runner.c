@@ -1,7 +1,10 @@
 /*
  * runner.c — the sqllogictest runner (SQLite/DuckDB file format) over the public C API.
  *
- * Usage: sqllogictest [--verbose] [--stop-on-failure] FILE...
+ * Usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] FILE...
+ *
+ * --threads N (a verification mode) issues `SET threads = N` on each fresh database before
+ * its file runs; results must not depend on it.
  *
  * Each file runs in a fresh in-memory database. Records are separated by blank lines:
  *
@@ -179,6 +182,7 @@ static bool values_match(const char *expected, const char *actual)
 
 typedef struct runner {
     bool verbose;
+    int threads;                 /* > 0: SET threads = N on every fresh database */
     long passed, failed, skipped;
 } runner;
 
@@ -364,6 +368,18 @@ static void run_file(runner *rn, const char *path, bool stop_on_failure)
         return;
     }
 
+    if (rn->threads > 0) {
+        char set[64];
+        snprintf(set, sizeof set, "SET threads = %d", rn->threads);
+        sluice_result *r = NULL;
+        if (sluice_query(conn, set, &r) != SLUICE_OK) {
+            fprintf(stderr, "%s: %s failed: %s\n", path, set, sluice_connection_error(conn));
+            rn->failed++;
+        }
+        if (r)
+            sluice_result_free(r);
+    }
+
     long failed_before = rn->failed;
     bool skipping = false;
     size_t i = 0;
@@ -473,13 +489,21 @@ int main(int argc, char **argv)
             rn.verbose = true;
         } else if (strcmp(argv[a], "--stop-on-failure") == 0) {
             stop_on_failure = true;
+        } else if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) {
+            char *end = NULL;
+            long n = strtol(argv[++a], &end, 10);
+            if (!end || *end || n < 1 || n > 1024) {
+                fprintf(stderr, "sqllogictest: --threads expects an integer between 1 and 1024, got '%s'\n", argv[a]);
+                return 2;
+            }
+            rn.threads = (int)n;
         } else {
             run_file(&rn, argv[a], stop_on_failure);
             files++;
         }
     }
     if (files == 0) {
-        fprintf(stderr, "usage: sqllogictest [--verbose] [--stop-on-failure] FILE...\n");
+        fprintf(stderr, "usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] FILE...\n");
         return 2;
     }
     printf("sqllogictest: %d files, %ld skipped\n", files, rn.skipped);

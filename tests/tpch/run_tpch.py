@@ -134,6 +134,8 @@ def main() -> int:
                     help="path of the sluice binary; libsluice.so is taken from its directory")
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--queries", default="1-22")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="SET threads = N in Sluice before loading (default: its own default, all cores)")
     args = ap.parse_args()
 
     import duckdb
@@ -147,6 +149,8 @@ def main() -> int:
     duck.execute("SET threads = 1")
     duck.execute(schema)
     sl = Sluice(Path(args.sluice).resolve().parent / "libsluice.so")
+    if args.threads > 0:
+        sl.query(f"SET threads = {args.threads}")
     sl.query(schema)
     t0 = time.time()
     for table in TABLES:
