@@ -82,11 +82,6 @@ typedef struct sl_hash_join_local {
     sl_join_probe *probe;              /* probe role only */
 } sl_hash_join_local;
 
-static bool needs_build_flags(sl_join_type type)
-{
-    return type == SL_JOIN_RIGHT || type == SL_JOIN_FULL;
-}
-
 static void hash_join_free_global(const sl_physical_op *plan, void *global)
 {
     sl_hash_join_global *g = global;
@@ -318,7 +313,7 @@ static sl_status reserve_rows(sl_hash_join_global *g, const sl_physical_op *plan
     size_t cap = g->row_capacity ? g->row_capacity * 2 : 4096;
     while (cap < rows)
         cap *= 2;
-    bool flags = needs_build_flags(plan->join_type);
+    bool flags = sl_join_needs_build_flags(plan->join_type);
     int64_t bytes = (int64_t)((cap - g->row_capacity) * (sizeof(uint32_t) + (flags ? 1 : 0)));
     if (g->memory && !sl_memory_try_reserve(g->memory, bytes))
         return sl_error_set(err, SL_ERR_OOM,
@@ -471,7 +466,6 @@ static sl_status probe_batch(sl_op_context *ctx, const sl_physical_op *plan, sl_
     sl_join_probe_set_build_map(jp, g->build_map);
     sl_hash_table_find(&g->table, k->scratch, k->vectors, k->active, n, k->hashes, k->ids, NULL);
     sl_join_type type = plan->join_type;
-    uint32_t build_rows = g->rows.row_count;
     if (g->keys_only) {
         for (uint32_t i = 0; i < n; i++) {
             uint32_t row = k->active[i];
@@ -504,13 +498,8 @@ static sl_status probe_batch(sl_op_context *ctx, const sl_physical_op *plan, sl_
                     SL_TRY(sl_join_probe_add(jp, ctx, row, g->null_rows[j], true, err));
             }
         }
-        for (uint32_t i = 0; i < nulls; i++) {
-            uint32_t row = k->null_rows[i];
-            for (uint32_t b = 0; b < build_rows && jp->mark[row] == SL_MARK_FALSE; b += SL_BATCH_CAPACITY) {
-                uint32_t m = build_rows - b < SL_BATCH_CAPACITY ? build_rows - b : SL_BATCH_CAPACITY;
-                SL_TRY(sl_join_probe_add_range(jp, ctx, row, b, m, true, err));
-            }
-        }
+        for (uint32_t i = 0; i < nulls; i++)
+            SL_TRY(sl_join_probe_add_all(jp, ctx, k->null_rows[i], true, err));
     }
     return sl_join_probe_finish(jp, ctx, err);
 }
@@ -520,13 +509,8 @@ static sl_status hash_join_push(sl_op_context *ctx, const sl_physical_op *plan, 
 {
     sl_hash_join_global *g = global;
     sl_hash_join_local *l = local;
-    if (msg->kind == SL_MSG_END) {
-        if (needs_build_flags(plan->join_type) && sl_op_end_is_last(ctx, global))
-            SL_TRY(sl_join_emit_unmatched_build(ctx, plan, &g->rows, g->matched, err));
-        return sl_emit(ctx, msg, err);
-    }
     if (msg->kind != SL_MSG_DATA)
-        return sl_emit(ctx, msg, err);
+        return sl_join_forward(ctx, plan, global, &g->rows, g->matched, msg, err);
     if (msg->batch->count == 0)
         return SL_OK;
     if (!l->probe) {

@@ -105,6 +105,19 @@ sl_status sl_join_probe_add_range(sl_join_probe *jp, sl_op_context *ctx, uint32_
     return SL_OK;
 }
 
+sl_status sl_join_probe_add_all(sl_join_probe *jp, sl_op_context *ctx, uint32_t row, bool key_unknown,
+                                sl_error *err)
+{
+    uint32_t build_rows = jp->build->row_count;
+    for (uint32_t b = 0; b < build_rows; b += SL_BATCH_CAPACITY) {
+        if (key_unknown ? jp->mark[row] != SL_MARK_FALSE : sl_join_probe_row_settled(jp, row))
+            break;
+        uint32_t m = build_rows - b < SL_BATCH_CAPACITY ? build_rows - b : SL_BATCH_CAPACITY;
+        SL_TRY(sl_join_probe_add_range(jp, ctx, row, b, m, key_unknown, err));
+    }
+    return SL_OK;
+}
+
 /* Does the join type emit the pairs themselves? */
 static bool emits_pairs(sl_join_type type)
 {
@@ -466,4 +479,12 @@ sl_status sl_join_emit_unmatched_build(sl_op_context *ctx, const sl_physical_op 
         SL_TRY(st);
     }
     return SL_OK;
+}
+
+sl_status sl_join_forward(sl_op_context *ctx, const sl_physical_op *plan, void *global, sl_row_store *build,
+                          const uint8_t *matched, const sl_msg *msg, sl_error *err)
+{
+    if (msg->kind == SL_MSG_END && sl_join_needs_build_flags(plan->join_type) && sl_op_end_is_last(ctx, global))
+        SL_TRY(sl_join_emit_unmatched_build(ctx, plan, build, matched, err));
+    return sl_emit(ctx, msg, err);
 }

@@ -28,6 +28,12 @@
 
 #include "exec/row_store.h"
 
+/* RIGHT/FULL joins flag the build rows that found a match (emitted unmatched at the end). */
+static inline bool sl_join_needs_build_flags(sl_join_type type)
+{
+    return type == SL_JOIN_RIGHT || type == SL_JOIN_FULL;
+}
+
 /* Values of sl_join_probe.mark (ordered so that the OR is a max). */
 #define SL_MARK_FALSE 0
 #define SL_MARK_NULL 1
@@ -91,6 +97,13 @@ static inline sl_status sl_join_probe_add(sl_join_probe *jp, sl_op_context *ctx,
 sl_status sl_join_probe_add_range(sl_join_probe *jp, sl_op_context *ctx, uint32_t left_row, uint32_t first_right,
                                   uint32_t count, bool key_unknown, sl_error *err);
 
+/* Pairs probe row `row` with every build row, one block of SL_BATCH_CAPACITY at a time,
+ * and stops early once more pairs cannot change the row's outcome: when it is settled,
+ * or, for key_unknown pairs (they only turn a FALSE mark into NULL), once its mark is no
+ * longer FALSE. */
+sl_status sl_join_probe_add_all(sl_join_probe *jp, sl_op_context *ctx, uint32_t row, bool key_unknown,
+                                sl_error *err);
+
 /* True when more pairs cannot change probe row `row`'s outcome (SEMI/ANTI matched, MARK
  * already TRUE); the caller may skip its remaining candidates. */
 static inline bool sl_join_probe_row_settled(const sl_join_probe *jp, uint32_t row)
@@ -110,6 +123,12 @@ sl_status sl_join_probe_finish(sl_join_probe *jp, sl_op_context *ctx, sl_error *
 /* RIGHT/FULL: emits the build rows whose matched flag is 0, with NULL probe columns. */
 sl_status sl_join_emit_unmatched_build(sl_op_context *ctx, const sl_physical_op *plan, sl_row_store *build,
                                        const uint8_t *matched, sl_error *err);
+
+/* The part of a join's push that is not probing: forwards every non-DATA message, and
+ * before the END of the last probe instance (sl_op_end_is_last on `global`) emits the
+ * unmatched build rows of a RIGHT/FULL join. msg->kind must not be SL_MSG_DATA. */
+sl_status sl_join_forward(sl_op_context *ctx, const sl_physical_op *plan, void *global, sl_row_store *build,
+                          const uint8_t *matched, const sl_msg *msg, sl_error *err);
 
 /* A new vector of `count` NULLs. NULL on OOM. */
 sl_vector *sl_join_null_vector(sl_type type, uint32_t count);

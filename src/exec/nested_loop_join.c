@@ -34,11 +34,6 @@ typedef struct sl_nlj_local {
     sl_join_probe *probe;          /* probe role only */
 } sl_nlj_local;
 
-static bool needs_build_flags(sl_join_type type)
-{
-    return type == SL_JOIN_RIGHT || type == SL_JOIN_FULL;
-}
-
 static void nlj_free_global(const sl_physical_op *plan, void *global)
 {
     sl_nlj_global *g = global;
@@ -119,7 +114,7 @@ static sl_status nlj_sink(sl_op_context *ctx, const sl_physical_op *plan, void *
     sl_nlj_global *g = global;
     pthread_mutex_lock(&g->lock);
     sl_status st = SL_OK;
-    if (needs_build_flags(plan->join_type))
+    if (sl_join_needs_build_flags(plan->join_type))
         st = grow_matched(g, (size_t)g->rows.row_count + msg->batch->count, err);
     if (st == SL_OK)
         st = sl_row_store_append(&g->rows, msg->batch, err);
@@ -144,13 +139,7 @@ static sl_status probe_batch(sl_op_context *ctx, const sl_physical_op *plan, sl_
     for (uint32_t i = 0; i < in->count; i++) {
         if (sl_exec_interrupted(ctx->exec))
             return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
-        uint32_t row = sl_batch_row(in, i);
-        for (uint32_t b = 0; b < build_rows; b += SL_BATCH_CAPACITY) {
-            if (sl_join_probe_row_settled(jp, row))
-                break;
-            uint32_t m = build_rows - b < SL_BATCH_CAPACITY ? build_rows - b : SL_BATCH_CAPACITY;
-            SL_TRY(sl_join_probe_add_range(jp, ctx, row, b, m, false, err));
-        }
+        SL_TRY(sl_join_probe_add_all(jp, ctx, sl_batch_row(in, i), false, err));
     }
     return sl_join_probe_finish(jp, ctx, err);
 }
@@ -160,13 +149,8 @@ static sl_status nlj_push(sl_op_context *ctx, const sl_physical_op *plan, void *
 {
     sl_nlj_global *g = global;
     sl_nlj_local *l = local;
-    if (msg->kind == SL_MSG_END) {
-        if (needs_build_flags(plan->join_type) && sl_op_end_is_last(ctx, global))
-            SL_TRY(sl_join_emit_unmatched_build(ctx, plan, &g->rows, g->matched, err));
-        return sl_emit(ctx, msg, err);
-    }
     if (msg->kind != SL_MSG_DATA)
-        return sl_emit(ctx, msg, err);
+        return sl_join_forward(ctx, plan, global, &g->rows, g->matched, msg, err);
     if (msg->batch->count == 0)
         return SL_OK;
     if (!l->probe)

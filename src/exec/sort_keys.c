@@ -331,3 +331,102 @@ sl_status sl_sort_keys_sort(const sl_sort_keys *keys, uint32_t *rows, uint32_t c
     sl_free(tmp);
     return SL_OK;
 }
+
+/* ------------------------------------------------------------------ ORDER BY operators */
+
+/* A new array (sl_free) of the ORDER BY expressions of plan; NULL when out of memory. */
+static sl_expr **order_exprs(const sl_physical_op *plan)
+{
+    sl_expr **exprs = sl_calloc(plan->order_count + 1, sizeof *exprs);
+    if (exprs)
+        for (uint32_t i = 0; i < plan->order_count; i++)
+            exprs[i] = plan->orders[i].expr;
+    return exprs;
+}
+
+sl_status sl_order_layout_init(const sl_physical_op *plan, sl_exec_context *exec, const char *owner,
+                               sl_order_layout *layout, sl_row_store *store, sl_sort_keys *keys, sl_error *err)
+{
+    uint32_t n = plan->order_count, cols = plan->column_count;
+    layout->count = n;
+    sl_expr **exprs = order_exprs(plan);
+    sl_type *types = sl_calloc(cols + n + 1, sizeof *types);
+    layout->columns = sl_calloc(n + 1, sizeof *layout->columns);
+    layout->descending = sl_calloc(n + 1, sizeof *layout->descending);
+    layout->nulls_first = sl_calloc(n + 1, sizeof *layout->nulls_first);
+    sl_status st = exprs && types && layout->columns && layout->descending && layout->nulls_first
+                       ? SL_OK : sl_error_oom(err);
+    sl_key_input input;
+    memset(&input, 0, sizeof input);
+    if (st == SL_OK) {
+        for (uint32_t i = 0; i < n; i++) {
+            layout->descending[i] = plan->orders[i].descending;
+            layout->nulls_first[i] = plan->orders[i].nulls_first;
+        }
+        memcpy(types, plan->types, sizeof *types * cols);
+        st = sl_key_input_init(&input, cols, exprs, n, NULL, layout->columns, types + cols, err);
+    }
+    if (st == SL_OK)
+        st = sl_row_store_init(store, types, cols + input.extra_count, exec ? exec->memory : NULL, owner, err);
+    if (st == SL_OK)
+        st = sl_sort_keys_init(keys, store, layout->columns, layout->descending, layout->nulls_first, n, err);
+    sl_key_input_free(&input);
+    sl_free(exprs);
+    sl_free(types);
+    return st;
+}
+
+void sl_order_layout_free(sl_order_layout *layout)
+{
+    sl_free(layout->columns);
+    sl_free(layout->descending);
+    sl_free(layout->nulls_first);
+    memset(layout, 0, sizeof *layout);
+}
+
+void sl_order_local_free(const sl_physical_op *plan, void *local)
+{
+    sl_order_local *l = local;
+    sl_key_input_free(&l->keys);
+    sl_free(l->key_columns);
+    sl_free(l);
+}
+
+sl_status sl_order_local_init(const sl_physical_op *plan, void *global, sl_exec_context *exec, void **local,
+                              sl_error *err)
+{
+    sl_order_local *l = sl_calloc(1, sizeof *l);
+    if (!l)
+        return sl_error_oom(err);
+    sl_expr **exprs = order_exprs(plan);
+    l->key_columns = sl_calloc(plan->order_count + 1, sizeof *l->key_columns);
+    sl_status st = exprs && l->key_columns ? SL_OK : sl_error_oom(err);
+    if (st == SL_OK)
+        st = sl_key_input_init(&l->keys, plan->column_count, exprs, plan->order_count, &exec->eval, l->key_columns,
+                               NULL, err);
+    sl_free(exprs);
+    if (st != SL_OK) {
+        sl_order_local_free(plan, l);
+        return st;
+    }
+    *local = l;
+    return SL_OK;
+}
+
+sl_status sl_order_emit(sl_op_context *ctx, sl_row_store *store, const uint32_t *rows, uint32_t count,
+                        uint32_t column_count, sl_error *err)
+{
+    for (uint32_t at = 0; at < count; at += SL_BATCH_CAPACITY) {
+        if (sl_pipeline_stop_requested(ctx))
+            return SL_OK;
+        if (sl_exec_interrupted(ctx->exec))
+            return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
+        uint32_t n = count - at < SL_BATCH_CAPACITY ? count - at : SL_BATCH_CAPACITY;
+        sl_batch *b = NULL;
+        SL_TRY(sl_row_store_gather_batch(store, rows + at, n, column_count, &b, err));
+        sl_status st = sl_emit_batch(ctx, b, err);
+        sl_batch_free(b);
+        SL_TRY(st);
+    }
+    return SL_OK;
+}

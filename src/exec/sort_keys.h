@@ -79,4 +79,41 @@ sl_status sl_sort_keys_sort(const sl_sort_keys *keys, uint32_t *rows, uint32_t c
 /* The value of key k at row r as a double (numeric keys; for RANGE frame offsets). */
 double sl_sort_keys_numeric(const sl_sort_keys *keys, uint32_t k, uint32_t row);
 
+/* ------------------------------------------------------------------ ORDER BY operators */
+
+/* How plan->orders (SORT, TOP_N) lands in the row store: key i is store column
+ * columns[i], compared with descending[i] / nulls_first[i]. */
+typedef struct sl_order_layout {
+    uint32_t count;
+    uint32_t *columns;
+    bool *descending;
+    bool *nulls_first;
+} sl_order_layout;
+
+/* Builds the layout of plan->orders over plan->column_count input columns, the row store
+ * `store` ([input columns ++ computed keys], charged to exec->memory as `owner`) and the
+ * normalized keys over it. The three outputs must start zeroed; on failure they may be
+ * partly built and the caller frees them as usual (sl_order_layout_free,
+ * sl_row_store_free, sl_sort_keys_free). */
+sl_status sl_order_layout_init(const sl_physical_op *plan, sl_exec_context *exec, const char *owner,
+                               sl_order_layout *layout, sl_row_store *store, sl_sort_keys *keys, sl_error *err);
+void sl_order_layout_free(sl_order_layout *layout);
+
+/* Per-instance state of an ORDER BY sink: the evaluation states of the computed keys of
+ * plan->orders. The two functions have the operator's init_local / free_local signature. */
+typedef struct sl_order_local {
+    sl_key_input keys;
+    uint32_t *key_columns;
+} sl_order_local;
+
+sl_status sl_order_local_init(const sl_physical_op *plan, void *global, sl_exec_context *exec, void **local,
+                              sl_error *err);
+void sl_order_local_free(const sl_physical_op *plan, void *local);
+
+/* Source of an ORDER BY operator: emits the store rows rows[0..count) in that order, the
+ * first column_count columns, in batches of up to SL_BATCH_CAPACITY rows; returns early
+ * when the pipeline above asks to stop, fails when the query is interrupted. */
+sl_status sl_order_emit(sl_op_context *ctx, sl_row_store *store, const uint32_t *rows, uint32_t count,
+                        uint32_t column_count, sl_error *err);
+
 #endif

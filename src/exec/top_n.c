@@ -17,20 +17,12 @@ typedef struct sl_top_n_global {
     pthread_mutex_t lock;
     sl_row_store store;
     sl_sort_keys keys;
-    uint32_t key_count;
-    uint32_t *key_columns;
-    bool *descending;
-    bool *nulls_first;
+    sl_order_layout layout;
     uint64_t k;                  /* limit + offset */
     uint32_t *heap;              /* row ids, max-heap */
     uint32_t heap_count;
     bool ready;
 } sl_top_n_global;
-
-typedef struct sl_top_n_local {
-    sl_key_input keys;
-    uint32_t *key_columns;
-} sl_top_n_local;
 
 /* Sort order, ties broken by arrival. */
 static int topn_compare(const sl_top_n_global *g, uint32_t a, uint32_t b)
@@ -86,9 +78,7 @@ static void topn_free_global(const sl_physical_op *plan, void *global)
     pthread_mutex_destroy(&g->lock);
     sl_row_store_free(&g->store);
     sl_sort_keys_free(&g->keys);
-    sl_free(g->key_columns);
-    sl_free(g->descending);
-    sl_free(g->nulls_first);
+    sl_order_layout_free(&g->layout);
     sl_free(g->heap);
     sl_free(g);
 }
@@ -101,78 +91,22 @@ static sl_status topn_init_global(const sl_physical_op *plan, sl_exec_context *e
     if (!g)
         return sl_error_oom(err);
     pthread_mutex_init(&g->lock, NULL);
-    uint32_t n = plan->order_count, cols = plan->column_count;
     g->k = (uint64_t)plan->limit + (uint64_t)plan->offset;
-    g->key_count = n;
-    sl_expr **exprs = sl_calloc(n + 1, sizeof *exprs);
-    sl_type *types = sl_calloc(cols + n + 1, sizeof *types);
-    g->key_columns = sl_calloc(n + 1, sizeof *g->key_columns);
-    g->descending = sl_calloc(n + 1, sizeof *g->descending);
-    g->nulls_first = sl_calloc(n + 1, sizeof *g->nulls_first);
-    sl_status st = exprs && types && g->key_columns && g->descending && g->nulls_first ? SL_OK : sl_error_oom(err);
-    sl_key_input layout;
-    memset(&layout, 0, sizeof layout);
-    if (st == SL_OK && g->k >= UINT32_MAX / 4)
+    sl_status st = SL_OK;
+    if (g->k >= UINT32_MAX / 4)
         st = sl_error_set(err, SL_ERR_INTERNAL, "TOP_N limit %llu too large; plan a SORT instead", (unsigned long long)g->k);
-    if (st == SL_OK) {
-        for (uint32_t i = 0; i < n; i++) {
-            exprs[i] = plan->orders[i].expr;
-            g->descending[i] = plan->orders[i].descending;
-            g->nulls_first[i] = plan->orders[i].nulls_first;
-        }
-        memcpy(types, plan->types, sizeof *types * cols);
-        st = sl_key_input_init(&layout, cols, exprs, n, NULL, g->key_columns, types + cols, err);
-    }
     if (st == SL_OK)
-        st = sl_row_store_init(&g->store, types, cols + layout.extra_count, exec ? exec->memory : NULL,
-                               "ORDER BY ... LIMIT", err);
-    if (st == SL_OK)
-        st = sl_sort_keys_init(&g->keys, &g->store, g->key_columns, g->descending, g->nulls_first, n, err);
+        st = sl_order_layout_init(plan, exec, "ORDER BY ... LIMIT", &g->layout, &g->store, &g->keys, err);
     if (st == SL_OK) {
         g->heap = sl_malloc(sizeof *g->heap * (g->k + 1));
         if (!g->heap)
             st = sl_error_oom(err);
     }
-    sl_key_input_free(&layout);
-    sl_free(exprs);
-    sl_free(types);
     if (st != SL_OK) {
         topn_free_global(plan, g);
         return st;
     }
     *global = g;
-    return SL_OK;
-}
-
-static void topn_free_local(const sl_physical_op *plan, void *local)
-{
-    sl_top_n_local *l = local;
-    sl_key_input_free(&l->keys);
-    sl_free(l->key_columns);
-    sl_free(l);
-}
-
-static sl_status topn_init_local(const sl_physical_op *plan, void *global, sl_exec_context *exec, void **local,
-                                 sl_error *err)
-{
-    sl_top_n_local *l = sl_calloc(1, sizeof *l);
-    if (!l)
-        return sl_error_oom(err);
-    sl_expr **exprs = sl_calloc(plan->order_count + 1, sizeof *exprs);
-    l->key_columns = sl_calloc(plan->order_count + 1, sizeof *l->key_columns);
-    sl_status st = exprs && l->key_columns ? SL_OK : sl_error_oom(err);
-    if (st == SL_OK) {
-        for (uint32_t i = 0; i < plan->order_count; i++)
-            exprs[i] = plan->orders[i].expr;
-        st = sl_key_input_init(&l->keys, plan->column_count, exprs, plan->order_count, &exec->eval, l->key_columns,
-                               NULL, err);
-    }
-    sl_free(exprs);
-    if (st != SL_OK) {
-        topn_free_local(plan, l);
-        return st;
-    }
-    *local = l;
     return SL_OK;
 }
 
@@ -195,7 +129,8 @@ static sl_status topn_compact(sl_top_n_global *g, sl_error *err)
     sl_sort_keys keys;
     memset(&keys, 0, sizeof keys);
     if (st == SL_OK)
-        st = sl_sort_keys_init(&keys, &fresh, g->key_columns, g->descending, g->nulls_first, g->key_count, err);
+        st = sl_sort_keys_init(&keys, &fresh, g->layout.columns, g->layout.descending, g->layout.nulls_first,
+                               g->layout.count, err);
     if (st == SL_OK)
         st = sl_sort_keys_update(&keys, &fresh, err);
     if (st != SL_OK) {
@@ -240,7 +175,7 @@ static sl_status topn_sink(sl_op_context *ctx, const sl_physical_op *plan, void 
     sl_top_n_global *g = global;
     if (msg->kind != SL_MSG_DATA || msg->batch->count == 0 || g->k == 0)
         return SL_OK;
-    sl_top_n_local *l = local;
+    sl_order_local *l = local;
     sl_batch *extended = NULL;
     SL_TRY(sl_key_input_extend(&l->keys, msg->batch, &extended, err));
     pthread_mutex_lock(&g->lock);
@@ -266,27 +201,18 @@ static sl_status topn_source(sl_op_context *ctx, const sl_physical_op *plan, voi
     sl_top_n_global *g = global;
     if (!g->ready)
         return sl_error_set(err, SL_ERR_INTERNAL, "TOP_N: source ran before finalize");
-    for (uint64_t at = (uint64_t)plan->offset; at < g->heap_count; at += SL_BATCH_CAPACITY) {
-        if (sl_pipeline_stop_requested(ctx))
-            return SL_OK;
-        if (sl_exec_interrupted(ctx->exec))
-            return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
-        uint32_t n = g->heap_count - at < SL_BATCH_CAPACITY ? (uint32_t)(g->heap_count - at) : SL_BATCH_CAPACITY;
-        sl_batch *b = NULL;
-        SL_TRY(sl_row_store_gather_batch(&g->store, g->heap + at, n, plan->column_count, &b, err));
-        sl_status st = sl_emit_batch(ctx, b, err);
-        sl_batch_free(b);
-        SL_TRY(st);
-    }
-    return SL_OK;
+    if ((uint64_t)plan->offset >= g->heap_count)
+        return SL_OK;
+    return sl_order_emit(ctx, &g->store, g->heap + plan->offset, g->heap_count - (uint32_t)plan->offset,
+                         plan->column_count, err);
 }
 
 const sl_operator_type sl_top_n_operator = {
     .name = "TOP_N",
     .init_global = topn_init_global,
     .free_global = topn_free_global,
-    .init_local = topn_init_local,
-    .free_local = topn_free_local,
+    .init_local = sl_order_local_init,
+    .free_local = sl_order_local_free,
     .source = topn_source,
     .sink = topn_sink,
     .finalize = topn_finalize,

@@ -277,7 +277,7 @@ static sl_status window_ranking(sl_window_eval *ev, const char *name, uint32_t p
         return SL_OK;
     }
     if (!strcmp(name, "lag") || !strcmp(name, "lead")) {
-        int64_t offset;
+        int64_t offset = 0;
         bool is_null;
         SL_TRY(const_int_arg(ev, 1, 1, &offset, &is_null, err));
         if (!strcmp(name, "lag"))

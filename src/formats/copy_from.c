@@ -25,6 +25,50 @@ static sl_status locked_append(sl_exec_context *exec, sl_table *table, const sl_
     return st;
 }
 
+/* Reads the next batch of an open reader into *out (NULL at the end). CSV and JSON add
+ * the lines they skip (IGNORE_ERRORS) to *rejected; the other formats take NULL. */
+typedef sl_status (*copy_next_fn)(void *reader, sl_batch **out, int64_t *rejected, sl_error *err);
+
+static sl_status csv_next(void *reader, sl_batch **out, int64_t *rejected, sl_error *err)
+{
+    return sl_csv_reader_next(reader, out, rejected, err);
+}
+
+static sl_status json_next(void *reader, sl_batch **out, int64_t *rejected, sl_error *err)
+{
+    return sl_json_reader_next(reader, out, rejected, err);
+}
+
+static sl_status parquet_next(void *reader, sl_batch **out, int64_t *rejected, sl_error *err)
+{
+    return sl_parquet_reader_next(reader, out, err);
+}
+
+static sl_status arrow_next(void *reader, sl_batch **out, int64_t *rejected, sl_error *err)
+{
+    return sl_arrow_ipc_reader_next(reader, out, err);
+}
+
+/* Appends every batch `next` reads from `reader` to the table, adding its rows to *loaded;
+ * stops at the end, on the first error or when the query is interrupted. The caller frees
+ * the reader. */
+static sl_status append_all(sl_exec_context *exec, sl_table *table, copy_next_fn next, void *reader, int64_t *loaded,
+                            int64_t *rejected, sl_error *err)
+{
+    for (;;) {
+        if (exec && sl_exec_interrupted(exec))
+            return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
+        sl_batch *batch = NULL;
+        SL_TRY(next(reader, &batch, rejected, err));
+        if (!batch)
+            return SL_OK;
+        sl_status st = locked_append(exec, table, batch, err);
+        *loaded += batch->count;
+        sl_batch_free(batch);
+        SL_TRY(st);
+    }
+}
+
 static sl_status copy_csv(sl_exec_context *exec, sl_table *table, const sl_copy_options *opts, const char **paths,
                           uint32_t path_count, const sl_type *types, const char **names, int64_t *loaded,
                           int64_t *rejected, sl_arena *arena, sl_error *err)
@@ -61,22 +105,7 @@ static sl_status copy_csv(sl_exec_context *exec, sl_table *table, const sl_copy_
     };
     sl_csv_reader *reader;
     SL_TRY(sl_csv_reader_open(&config, &reader, err));
-    sl_status st = SL_OK;
-    for (;;) {
-        if (exec && sl_exec_interrupted(exec)) {
-            st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
-            break;
-        }
-        sl_batch *batch = NULL;
-        st = sl_csv_reader_next(reader, &batch, rejected, err);
-        if (st != SL_OK || !batch)
-            break;
-        st = locked_append(exec, table, batch, err);
-        *loaded += batch->count;
-        sl_batch_free(batch);
-        if (st != SL_OK)
-            break;
-    }
+    sl_status st = append_all(exec, table, csv_next, reader, loaded, rejected, err);
     sl_csv_reader_free(reader);
     return st;
 }
@@ -95,22 +124,7 @@ static sl_status copy_json(sl_exec_context *exec, sl_table *table, const sl_copy
     };
     sl_json_reader *reader;
     SL_TRY(sl_json_reader_open(&config, &reader, err));
-    sl_status st = SL_OK;
-    for (;;) {
-        if (exec && sl_exec_interrupted(exec)) {
-            st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
-            break;
-        }
-        sl_batch *batch = NULL;
-        st = sl_json_reader_next(reader, &batch, rejected, err);
-        if (st != SL_OK || !batch)
-            break;
-        st = locked_append(exec, table, batch, err);
-        *loaded += batch->count;
-        sl_batch_free(batch);
-        if (st != SL_OK)
-            break;
-    }
+    sl_status st = append_all(exec, table, json_next, reader, loaded, rejected, err);
     sl_json_reader_free(reader);
     return st;
 }
@@ -136,22 +150,7 @@ static sl_status copy_parquet(sl_exec_context *exec, sl_table *table, const char
         }
     sl_parquet_reader *reader;
     SL_TRY(sl_parquet_reader_open(paths, path_count, &schema, NULL, 0, &reader, err));
-    sl_status st = SL_OK;
-    for (;;) {
-        if (exec && sl_exec_interrupted(exec)) {
-            st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
-            break;
-        }
-        sl_batch *batch = NULL;
-        st = sl_parquet_reader_next(reader, &batch, err);
-        if (st != SL_OK || !batch)
-            break;
-        st = locked_append(exec, table, batch, err);
-        *loaded += batch->count;
-        sl_batch_free(batch);
-        if (st != SL_OK)
-            break;
-    }
+    sl_status st = append_all(exec, table, parquet_next, reader, loaded, NULL, err);
     sl_parquet_reader_free(reader);
     return st;
 }
@@ -171,22 +170,7 @@ static sl_status copy_arrow(sl_exec_context *exec, sl_table *table, const char *
     };
     sl_arrow_ipc_reader *reader;
     SL_TRY(sl_arrow_ipc_reader_open(&config, &reader, err));
-    sl_status st = SL_OK;
-    for (;;) {
-        if (exec && sl_exec_interrupted(exec)) {
-            st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
-            break;
-        }
-        sl_batch *batch = NULL;
-        st = sl_arrow_ipc_reader_next(reader, &batch, err);
-        if (st != SL_OK || !batch)
-            break;
-        st = locked_append(exec, table, batch, err);
-        *loaded += batch->count;
-        sl_batch_free(batch);
-        if (st != SL_OK)
-            break;
-    }
+    sl_status st = append_all(exec, table, arrow_next, reader, loaded, NULL, err);
     sl_arrow_ipc_reader_free(reader);
     return st;
 }
