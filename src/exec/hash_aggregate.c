@@ -16,6 +16,11 @@
  * Without GROUP BY there is one state set (created up front), so an empty input still
  * yields exactly one row (count -> 0, sum -> NULL).
  *
+ * Parallel sink: when every aggregate is order-insensitive (hash_agg_parallel_sink), the
+ * sink runs in every instance of a parallel scan pipeline with thread-local tables that
+ * combine() parks and merge_parked folds into the global table in morsel order, so the
+ * groups and their order are those of a single-instance run (see "parallel runs" below).
+ *
  * Source role (the pipeline above): the groups are walked partition by partition, chunk
  * by chunk (SL_BATCH_CAPACITY groups): the group key columns are the hash table's key
  * chunks (shared, not copied) and each aggregate's finalize() fills one result vector.
@@ -25,11 +30,23 @@
  * table grows; a refusal fails with SL_ERR_OOM naming the operator and memory_limit.
  */
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "exec/hash_table.h"
 #include "expr/function.h"
 
 #define AGG_NAME "HASH_AGGREGATE"
+
+/* The entries [start, end) of a thread-local table that were created while its instance
+ * processed morsel `morsel` (an instance claims morsels in increasing order, so a local
+ * table's entries form consecutive runs of increasing morsels). `table` indexes the
+ * global state's parked tables once the local is parked. */
+typedef struct sl_agg_run {
+    uint64_t morsel;
+    uint32_t start;
+    uint32_t end;
+    uint32_t table;
+} sl_agg_run;
 
 typedef struct sl_hash_agg_global {
     pthread_mutex_t lock;            /* serializes sinks (they update the shared table) */
@@ -43,6 +60,15 @@ typedef struct sl_hash_agg_global {
     sl_hash_table *distinct;         /* per aggregate; initialized for DISTINCT ones */
     bool *distinct_ready;
     bool states_ready;               /* single payload init()ed */
+    /* Parallel runs (parallel_sink): combine() parks each worker's local table here; they
+     * are merged into `table` (merge_parked) before the table is touched again or read. */
+    sl_hash_table *parked;
+    size_t parked_count;
+    size_t parked_capacity;
+    sl_agg_run *runs;                /* runs of the parked tables */
+    size_t run_count;
+    size_t run_capacity;
+    atomic_bool has_parked;
 } sl_hash_agg_global;
 
 typedef struct sl_agg_eval {
@@ -68,6 +94,15 @@ typedef struct sl_hash_agg_local {
     void **states;
     sl_vector *group_id;             /* BIGINT per physical row (DISTINCT keys) */
     sl_hash_scratch *scratch;
+    /* Thread-local pre-aggregation (the sink in a parallel worker): same payload layout
+     * as the global state; created at the first batch. */
+    bool table_ready;
+    sl_hash_table table;             /* group_count > 0; radix_bits 0: entries in creation order */
+    uint8_t *single;                 /* group_count == 0: init()ed payload */
+    sl_agg_run *runs;                /* runs of `table`, by morsel */
+    size_t run_count;
+    size_t run_capacity;
+    const sl_hash_agg_global *g;     /* for the payload layout when freeing */
 } sl_hash_agg_local;
 
 static const sl_expr *aggregate_at(const sl_physical_op *plan, uint32_t j)
@@ -76,6 +111,42 @@ static const sl_expr *aggregate_at(const sl_physical_op *plan, uint32_t j)
 }
 
 /* ------------------------------------------------------------------ global */
+
+/* Calls destroy on every state of every entry of `table` (a global or local table). */
+static void destroy_table_states(const sl_physical_op *plan, const sl_hash_agg_global *g, sl_hash_table *table)
+{
+    for (uint32_t j = 0; j < g->agg_count; j++) {
+        const sl_expr *agg = aggregate_at(plan, j);
+        if (!agg->aggregate->destroy)
+            continue;
+        for (uint32_t p = 0; p < table->partition_count; p++)
+            for (uint32_t e = 0; e < table->partitions[p].entry_count; e++)
+                agg->aggregate->destroy(agg, sl_hash_table_payload(table, p, e) + g->offsets[j]);
+    }
+}
+
+/* Calls destroy on the states of one payload. */
+static void destroy_payload(const sl_physical_op *plan, const sl_hash_agg_global *g, uint8_t *payload)
+{
+    for (uint32_t j = 0; j < g->agg_count; j++) {
+        const sl_expr *agg = aggregate_at(plan, j);
+        if (agg->aggregate->destroy)
+            agg->aggregate->destroy(agg, payload + g->offsets[j]);
+    }
+}
+
+/* Destroys and frees the parked tables (their states were merged, or the query failed:
+ * combine leaves sources valid, so destroying them is right either way). */
+static void free_parked(const sl_physical_op *plan, sl_hash_agg_global *g)
+{
+    for (size_t t = 0; t < g->parked_count; t++) {
+        destroy_table_states(plan, g, &g->parked[t]);
+        sl_hash_table_free(&g->parked[t]);
+    }
+    g->parked_count = 0;
+    g->run_count = 0;
+    atomic_store(&g->has_parked, false);
+}
 
 /* Calls destroy on every state of every group. */
 static void destroy_states(const sl_physical_op *plan, sl_hash_agg_global *g)
@@ -103,6 +174,9 @@ static void hash_agg_free_global(const sl_physical_op *plan, void *global)
     if (!g)
         return;
     destroy_states(plan, g);
+    free_parked(plan, g);
+    sl_free(g->parked);
+    sl_free(g->runs);
     if (g->table_ready)
         sl_hash_table_free(&g->table);
     if (g->distinct && g->distinct_ready)
@@ -131,6 +205,7 @@ static sl_status hash_agg_init_global(const sl_physical_op *plan, sl_exec_contex
     if (!g)
         return sl_error_oom(err);
     pthread_mutex_init(&g->lock, NULL);
+    atomic_init(&g->has_parked, false);
     g->group_count = plan->expr_count;
     g->agg_count = plan->aggregate_count;
     g->offsets = sl_calloc(g->agg_count + 1, sizeof *g->offsets);
@@ -230,6 +305,15 @@ static void hash_agg_free_local(const sl_physical_op *plan, void *local)
     if (l->group_id)
         sl_vector_unref(l->group_id);
     sl_free(l->scratch);
+    if (l->table_ready) {
+        destroy_table_states(plan, l->g, &l->table);
+        sl_hash_table_free(&l->table);
+    }
+    if (l->single) {
+        destroy_payload(plan, l->g, l->single);
+        sl_free(l->single);
+    }
+    sl_free(l->runs);
     sl_free(l);
 }
 
@@ -276,6 +360,8 @@ static sl_status hash_agg_init_local(const sl_physical_op *plan, void *global, s
 {
     sl_hash_agg_local *l = NULL;
     sl_status st = create_sink_local(plan, exec, &l, err);
+    if (l)
+        l->g = global;
     if (st != SL_OK) {
         hash_agg_free_local(plan, l);
         return st;
@@ -374,8 +460,10 @@ static sl_status update_aggregate(sl_hash_agg_global *g, sl_hash_agg_local *l, c
     return st;
 }
 
+/* Folds `in` into the groups of `table` (or the payload `single` without groups): the
+ * global state's, or a worker's thread-local one. */
 static sl_status sink_batch(sl_hash_agg_global *g, sl_hash_agg_local *l, const sl_physical_op *plan,
-                            const sl_batch *in, sl_error *err)
+                            const sl_batch *in, sl_hash_table *table, uint8_t *single, sl_error *err)
 {
     uint32_t n = in->count;
     SL_TRY(reserve_local(l, in->length > n ? in->length : n, err));
@@ -384,7 +472,7 @@ static sl_status sink_batch(sl_hash_agg_global *g, sl_hash_agg_local *l, const s
     int64_t *group_id = SL_VECTOR_DATA(l->group_id, int64_t);
     if (g->group_count == 0) {
         for (uint32_t i = 0; i < n; i++) {
-            l->row_payload[l->rows[i]] = g->single;
+            l->row_payload[l->rows[i]] = single;
             group_id[l->rows[i]] = 0;
         }
     } else {
@@ -394,7 +482,7 @@ static sl_status sink_batch(sl_hash_agg_global *g, sl_hash_agg_local *l, const s
         uint32_t fresh_count = 0;
         if (st == SL_OK) {
             sl_hash_table_hash(l->group_vectors, g->group_count, in->sel, n, l->hashes);
-            st = sl_hash_table_find_or_insert(&g->table, l->scratch, l->group_vectors, in->sel, n, l->hashes, l->ids,
+            st = sl_hash_table_find_or_insert(table, l->scratch, l->group_vectors, in->sel, n, l->hashes, l->ids,
                                               l->payloads, l->fresh, &fresh_count, err);
         }
         for (uint32_t i = 0; i < g->group_count; i++) {
@@ -420,16 +508,236 @@ static sl_status sink_batch(sl_hash_agg_global *g, sl_hash_agg_local *l, const s
     return SL_OK;
 }
 
+/* ------------------------------------------------------------------ parallel runs
+ *
+ * When the pipeline runs as several instances with this sink in each (parallel_sink), a
+ * worker aggregates into its own local table (no lock), remembering which morsel created
+ * which entries. combine() parks each local table in the global state; merge_parked folds
+ * them into the global table, run by run in morsel order, with the aggregates' combine().
+ * A single-instance run creates the groups in the order of their first row; merging runs
+ * in morsel order creates them in exactly that order too, so groups are emitted in the
+ * same order at any thread count. Only aggregates whose result does not depend on the
+ * order of their input are allowed (hash_agg_parallel_sink), so the values match as well.
+ * The parked tables of one parallel run are merged before anything else touches the
+ * global table: at the next batch of a later pipeline feeding this sink, or at finalize. */
+
+static int compare_runs(const void *a, const void *b)
+{
+    const sl_agg_run *x = a, *y = b;
+    return x->morsel < y->morsel ? -1 : x->morsel > y->morsel;
+}
+
+/* Merges the parked tables into the global table (caller holds g->lock or runs alone). */
+static sl_status merge_parked(const sl_physical_op *plan, sl_hash_agg_global *g, sl_error *err)
+{
+    if (g->parked_count == 0)
+        return SL_OK;
+    qsort(g->runs, g->run_count, sizeof *g->runs, compare_runs);
+    sl_hash_scratch *scratch = sl_malloc(sizeof *scratch);
+    uint32_t *sel = sl_malloc(sizeof *sel * SL_BATCH_CAPACITY);
+    uint32_t *fresh = sl_malloc(sizeof *fresh * SL_BATCH_CAPACITY);
+    uint8_t **payloads = sl_malloc(sizeof *payloads * SL_BATCH_CAPACITY);
+    void **sources = sl_malloc(sizeof *sources * SL_BATCH_CAPACITY);
+    void **targets = sl_malloc(sizeof *targets * SL_BATCH_CAPACITY);
+    sl_status st = (!scratch || !sel || !fresh || !payloads || !sources || !targets) ? sl_error_oom(err) : SL_OK;
+    for (size_t r = 0; r < g->run_count && st == SL_OK; r++) {
+        const sl_agg_run *run = &g->runs[r];
+        sl_hash_table *local = &g->parked[run->table];
+        const sl_hash_partition *part = &local->partitions[0];
+        uint32_t e = run->start;
+        while (e < run->end && st == SL_OK) {
+            uint32_t chunk = e / SL_BATCH_CAPACITY;
+            uint32_t first = e % SL_BATCH_CAPACITY;
+            uint32_t count = SL_BATCH_CAPACITY - first;
+            if (count > run->end - e)
+                count = run->end - e;
+            for (uint32_t i = 0; i < count; i++)
+                sel[i] = first + i;
+            uint32_t fresh_count = 0;
+            st = sl_hash_table_find_or_insert(&g->table, scratch, part->keys.chunks[chunk]->columns, sel, count,
+                                              part->hashes + e, NULL, payloads, fresh, &fresh_count, err);
+            if (st != SL_OK)
+                break;
+            for (uint32_t f = 0; f < fresh_count; f++)
+                for (uint32_t j = 0; j < g->agg_count; j++) {
+                    const sl_expr *agg = plan->aggregates[j];
+                    agg->aggregate->init(agg, payloads[fresh[f]] + g->offsets[j]);
+                }
+            for (uint32_t j = 0; j < g->agg_count && st == SL_OK; j++) {
+                const sl_expr *agg = plan->aggregates[j];
+                for (uint32_t i = 0; i < count; i++) {
+                    sources[i] = sl_hash_table_payload(local, 0, e + i) + g->offsets[j];
+                    targets[i] = payloads[i] + g->offsets[j];
+                }
+                st = agg->aggregate->combine(agg, sources, targets, count, err);
+            }
+            e += count;
+        }
+    }
+    sl_free(scratch);
+    sl_free(sel);
+    sl_free(fresh);
+    sl_free(payloads);
+    sl_free(sources);
+    sl_free(targets);
+    if (st == SL_OK)
+        free_parked(plan, g);   /* on failure free_global destroys them */
+    return st;
+}
+
+/* Creates the worker's local table (or single payload) at its first batch. */
+static sl_status ensure_local_target(sl_exec_context *exec, const sl_physical_op *plan, sl_hash_agg_global *g,
+                                     sl_hash_agg_local *l, sl_error *err)
+{
+    if (g->group_count == 0) {
+        if (l->single)
+            return SL_OK;
+        l->single = sl_calloc(1, g->payload_size ? g->payload_size : 16);
+        if (!l->single)
+            return sl_error_oom(err);
+        for (uint32_t j = 0; j < g->agg_count; j++) {
+            const sl_expr *agg = plan->aggregates[j];
+            agg->aggregate->init(agg, l->single + g->offsets[j]);
+        }
+        return SL_OK;
+    }
+    if (l->table_ready)
+        return SL_OK;
+    SL_TRY(sl_hash_table_init(&l->table, g->table.key_types, g->group_count, g->payload_size, 0, exec->memory,
+                              AGG_NAME, err));
+    l->table_ready = true;
+    return SL_OK;
+}
+
+/* A worker's batch of morsel `morsel`: into its local table, recording new entries' run. */
+static sl_status sink_local(sl_op_context *ctx, const sl_physical_op *plan, sl_hash_agg_global *g,
+                            sl_hash_agg_local *l, const sl_batch *in, uint64_t morsel, sl_error *err)
+{
+    if (atomic_load(&g->has_parked)) {   /* an earlier parallel run's tables: merge them first */
+        pthread_mutex_lock(&g->lock);
+        sl_status st = merge_parked(plan, g, err);
+        pthread_mutex_unlock(&g->lock);
+        SL_TRY(st);
+    }
+    SL_TRY(ensure_local_target(ctx->exec, plan, g, l, err));
+    if (g->group_count == 0)
+        return sink_batch(g, l, plan, in, NULL, l->single, err);
+    uint32_t before = l->table.partitions[0].entry_count;
+    SL_TRY(sink_batch(g, l, plan, in, &l->table, NULL, err));
+    uint32_t after = l->table.partitions[0].entry_count;
+    if (after == before)
+        return SL_OK;
+    if (l->run_count > 0 && l->runs[l->run_count - 1].morsel == morsel) {
+        l->runs[l->run_count - 1].end = after;
+        return SL_OK;
+    }
+    SL_TRY(sl_array_reserve((void **)&l->runs, &l->run_capacity, l->run_count + 1, sizeof *l->runs, err));
+    l->runs[l->run_count++] = (sl_agg_run){ morsel, before, after, 0 };
+    return SL_OK;
+}
+
 static sl_status hash_agg_sink(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
                                const sl_msg *msg, sl_error *err)
 {
     if (msg->kind != SL_MSG_DATA || msg->batch->count == 0)
         return SL_OK;
     sl_hash_agg_global *g = global;
+    int64_t morsel = sl_pipeline_morsel(ctx);
+    if (morsel >= 0)
+        return sink_local(ctx, plan, g, local, msg->batch, (uint64_t)morsel, err);
     pthread_mutex_lock(&g->lock);
-    sl_status st = sink_batch(g, local, plan, msg->batch, err);
+    sl_status st = merge_parked(plan, g, err);
+    if (st == SL_OK)
+        st = sink_batch(g, local, plan, msg->batch, &g->table, g->single, err);
     pthread_mutex_unlock(&g->lock);
     return st;
+}
+
+/* Hands a worker's local state to the global one: without groups its states are combined
+ * at once (the aggregates allowed here are order-insensitive); a local table is parked
+ * for merge_parked. The driver calls this for one instance at a time. */
+static sl_status hash_agg_combine(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
+                                  sl_error *err)
+{
+    sl_hash_agg_global *g = global;
+    sl_hash_agg_local *l = local;
+    sl_status st = SL_OK;
+    pthread_mutex_lock(&g->lock);
+    if (l->single) {
+        for (uint32_t j = 0; j < g->agg_count && st == SL_OK; j++) {
+            const sl_expr *agg = plan->aggregates[j];
+            void *source = l->single + g->offsets[j];
+            void *target = g->single + g->offsets[j];
+            st = agg->aggregate->combine(agg, &source, &target, 1, err);
+        }
+    } else if (l->table_ready && l->run_count > 0) {
+        st = sl_array_reserve((void **)&g->parked, &g->parked_capacity, g->parked_count + 1, sizeof *g->parked, err);
+        if (st == SL_OK)
+            st = sl_array_reserve((void **)&g->runs, &g->run_capacity, g->run_count + l->run_count, sizeof *g->runs,
+                                  err);
+        if (st == SL_OK) {
+            uint32_t t = (uint32_t)g->parked_count++;
+            g->parked[t] = l->table;          /* moved: the local no longer owns it */
+            l->table_ready = false;
+            for (size_t r = 0; r < l->run_count; r++) {
+                g->runs[g->run_count] = l->runs[r];
+                g->runs[g->run_count++].table = t;
+            }
+            l->run_count = 0;
+            atomic_store(&g->has_parked, true);
+        }
+    }
+    pthread_mutex_unlock(&g->lock);
+    return st;
+}
+
+static sl_status hash_agg_finalize(sl_exec_context *exec, const sl_physical_op *plan, void *global, sl_error *err)
+{
+    sl_hash_agg_global *g = global;
+    pthread_mutex_lock(&g->lock);
+    sl_status st = merge_parked(plan, g, err);
+    pthread_mutex_unlock(&g->lock);
+    return st;
+}
+
+/* Is the result of aggregate `agg` independent of the order of its input rows (and of
+ * how the rows are split into partial states)? Exact integer/decimal sums (128-bit, never
+ * overflowing for 18-digit inputs), counts, boolean folds and min/max of types whose equal
+ * values are identical are; float sums (rounding), first/any_value/arg_min/arg_max (ties),
+ * string_agg, DISTINCT and ORDER BY aggregates are not (or are not worth it). */
+static bool order_insensitive(const sl_expr *agg)
+{
+    if (agg->distinct || agg->order_count > 0)
+        return false;
+    const char *name = agg->aggregate->name;
+    if (!strcmp(name, "count") || !strcmp(name, "count_star") || !strcmp(name, "bool_and") ||
+        !strcmp(name, "bool_or"))
+        return true;
+    if (agg->arg_count != 1)
+        return false;
+    sl_type t = agg->args[0]->type;
+    bool integer = t.id == SL_TYPE_TINYINT || t.id == SL_TYPE_SMALLINT || t.id == SL_TYPE_INTEGER ||
+                   t.id == SL_TYPE_BIGINT;
+    bool small_decimal = t.id == SL_TYPE_DECIMAL && sl_decimal_is_small(t);
+    if (!strcmp(name, "sum") || !strcmp(name, "avg"))
+        return integer || small_decimal;
+    if (!strcmp(name, "min") || !strcmp(name, "max"))
+        return integer || t.id == SL_TYPE_DECIMAL || t.id == SL_TYPE_BOOLEAN || t.id == SL_TYPE_VARCHAR ||
+               t.id == SL_TYPE_DATE || t.id == SL_TYPE_TIMESTAMP;
+    return false;
+}
+
+static bool hash_agg_parallel_sink(const sl_physical_op *plan)
+{
+    if (plan->child_count != 1)
+        return false;
+    for (uint32_t j = 0; j < plan->aggregate_count; j++) {
+        const sl_expr *agg = plan->aggregates[j];
+        if (!agg || agg->kind != SL_EXPR_AGGREGATE || !agg->aggregate || !agg->aggregate->combine ||
+            !order_insensitive(agg))
+            return false;
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------------ source */
@@ -511,4 +819,7 @@ const sl_operator_type sl_hash_aggregate_operator = {
     .free_local = hash_agg_free_local,
     .source = hash_agg_source,
     .sink = hash_agg_sink,
+    .combine = hash_agg_combine,
+    .finalize = hash_agg_finalize,
+    .parallel_sink = hash_agg_parallel_sink,
 };

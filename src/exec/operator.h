@@ -95,6 +95,11 @@ bool sl_pipeline_stop_requested(const sl_op_context *ctx);
  * morsel's output of this instance, in morsel order, to the order-sensitive part of the
  * pipeline (see pipeline.c); otherwise it does nothing. */
 sl_status sl_pipeline_begin_morsel(sl_op_context *ctx, uint64_t index, sl_error *err);
+/* The morsel the current stage is processing when it runs in one of several parallel
+ * instances of a pipeline (a worker), or -1 when it runs as the single instance (or in the
+ * shared, morsel-ordered part of a parallel pipeline). A sink with parallel_sink() uses it
+ * to tell thread-local accumulation from the plain path and to order what it merges. */
+int64_t sl_pipeline_morsel(const sl_op_context *ctx);
 /* For operators reached from several pipeline instances (UNION ALL branches, threads):
  * call on END; returns true for exactly one caller, the last of the instances. */
 bool sl_op_end_is_last(sl_op_context *ctx, void *global);
@@ -116,6 +121,10 @@ typedef struct sl_operator_type {
                       const sl_msg *msg, sl_error *err);
     sl_status (*combine)(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local, sl_error *err);
     sl_status (*finalize)(sl_exec_context *exec, const sl_physical_op *plan, void *global, sl_error *err);
+    /* Optional: may this sink run in every instance of a parallel pipeline (each with its
+     * own local state, merged by combine() one instance at a time after all have ended)
+     * with results identical to a single-instance run? NULL = no. */
+    bool (*parallel_sink)(const sl_physical_op *plan);
 } sl_operator_type;
 
 /* The operator type implementing a physical kind (exec/operators.c holds the table). */

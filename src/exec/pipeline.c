@@ -248,6 +248,10 @@ void sl_executor_free(sl_executor *ex)
  * whatever the sink (aggregate, join build, sort, LIMIT, RESULT, INSERT, COPY TO). Each
  * worker delivers END through its prefix (swallowed at the boundary); the driver then
  * sends one END through the suffix and combines the sink once.
+ * A sink whose operator says parallel_sink() (an aggregate with order-insensitive
+ * aggregates) joins the prefix when every op is in it: the suffix is then empty, every
+ * worker runs the sink on its own local state, and the driver combines the workers' sink
+ * locals one by one in instance order (the sink makes the merge order-independent).
  * The first error (or interrupt) is recorded, every other instance stops at its next
  * message or turn, and the recorded error is reported. */
 
@@ -389,6 +393,12 @@ sl_status sl_pipeline_begin_morsel(sl_op_context *ctx, uint64_t index, sl_error 
     SL_TRY(flush_morsel(inst, err));
     inst->morsel = (int64_t)index;
     return SL_OK;
+}
+
+int64_t sl_pipeline_morsel(const sl_op_context *ctx)
+{
+    const sl_pipeline_instance *inst = ctx->instance;
+    return inst && inst->worker ? inst->morsel : -1;
 }
 
 /* ------------------------------------------------------------------ message passing */
@@ -590,6 +600,9 @@ static uint32_t plan_parallelism(sl_executor *ex, const sl_pipeline *p, uint32_t
     uint32_t b = 1;
     while (b <= p->op_count && parallel_safe_stage(&ex->nodes[p->ops[b - 1]]))
         b++;
+    const sl_exec_node *sink = &ex->nodes[p->sink];
+    if (b == p->op_count + 1 && sink->type->parallel_sink && sink->type->parallel_sink(sink->plan))
+        b = p->op_count + 2;   /* the sink too: thread-local state merged by combine() */
     if (b == 1)
         return 1;   /* nothing to do in parallel: the scan alone is zero-copy */
     if (ex->exec->catalog)
@@ -640,24 +653,32 @@ static sl_status run_parallel(sl_executor *ex, const sl_pipeline *p, uint32_t n,
             par.workers[i]->boundary = boundary;
         }
     }
+    /* A parallel_sink() sink runs in every worker: each worker's END reaches it, and each
+     * worker's sink local is combined, in instance order (so such a sink must not rely on
+     * sl_op_end_is_last, which counts pipelines). */
+    bool sink_parallel = boundary == p->op_count + 2;
+    uint32_t ops_in_prefix = sink_parallel ? p->op_count : boundary - 1;
     if (st == SL_OK) {
-        for (uint32_t s = 1; s < boundary; s++)      /* each worker sends END through its prefix */
+        for (uint32_t s = 1; s <= ops_in_prefix; s++)      /* each worker sends END through its prefix */
             ex->nodes[p->ops[s - 1]].stream_instances += n - 1;
         sl_scheduler_run(n, worker_main, &par);
-        for (uint32_t s = 1; s < boundary; s++)
+        for (uint32_t s = 1; s <= ops_in_prefix; s++)
             ex->nodes[p->ops[s - 1]].stream_instances -= n - 1;
+
         if (atomic_load(&par.failed)) {
             if (err)
                 *err = par.error;
             st = par.error.code != SL_OK ? par.error.code : SL_ERR_INTERNAL;
         }
     }
-    if (st == SL_OK) {
+    if (st == SL_OK && !sink_parallel) {
         sl_op_context ctx = { ex->exec, par.shared, boundary - 1, 0 };
         st = emit_end(&ctx, err);
     }
-    if (st == SL_OK)
+    if (st == SL_OK && !sink_parallel)
         st = combine_sink(ex, p, par.shared, err);
+    for (uint32_t i = 0; i < n && st == SL_OK && sink_parallel; i++)   /* in instance order */
+        st = combine_sink(ex, p, par.workers[i], err);
     if (par.workers)
         for (uint32_t i = 0; i < n; i++)
             free_instance(par.workers[i]);
