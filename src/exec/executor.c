@@ -126,21 +126,6 @@ static void text_orders(sl_text *t, const sl_order_spec *orders, uint32_t count)
     }
 }
 
-static const char *join_type_name(sl_join_type type)
-{
-    switch (type) {
-    case SL_JOIN_INNER: return "INNER";
-    case SL_JOIN_LEFT: return "LEFT";
-    case SL_JOIN_RIGHT: return "RIGHT";
-    case SL_JOIN_FULL: return "FULL";
-    case SL_JOIN_SEMI: return "SEMI";
-    case SL_JOIN_ANTI: return "ANTI";
-    case SL_JOIN_MARK: return "MARK";
-    case SL_JOIN_SINGLE: return "SINGLE";
-    }
-    return "?";
-}
-
 /* The detail shown after an operator's kind: its keys and expressions. */
 static void text_details(sl_text *t, const sl_physical_op *op)
 {
@@ -185,7 +170,7 @@ static void text_details(sl_text *t, const sl_physical_op *op)
         break;
     case SL_POP_HASH_JOIN:
     case SL_POP_NESTED_LOOP_JOIN:
-        text_append(t, " %s", join_type_name(op->join_type));
+        text_append(t, " %s", sl_join_type_name(op->join_type));
         for (uint32_t i = 0; i < op->key_count; i++) {
             text_append(t, "%s", i ? " AND " : " ");
             text_expr(t, op->probe_keys[i]);

@@ -265,7 +265,7 @@ static void out_orders(out_buf *o, const sl_order_spec *orders, uint32_t count)
     }
 }
 
-static const char *join_name(sl_join_type t)
+const char *sl_join_type_name(sl_join_type t)
 {
     switch (t) {
     case SL_JOIN_INNER: return "INNER";
@@ -370,7 +370,7 @@ static void out_op(out_buf *o, const sl_logical_op *op, int depth)
         out_exprs(o, op->exprs, op->expr_count);
         break;
     case SL_LOP_JOIN:
-        out_printf(o, "JOIN %s", join_name(op->join_type));
+        out_printf(o, "JOIN %s", sl_join_type_name(op->join_type));
         if (op->condition) {
             out_printf(o, " ON ");
             out_expr(o, op->condition);

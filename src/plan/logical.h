@@ -158,6 +158,9 @@ typedef struct sl_logical_op {
     /* EMPTY: column types given by column_count/types directly */
 } sl_logical_op;
 
+/* "INNER", "LEFT", ... for EXPLAIN and plan dumps. */
+const char *sl_join_type_name(sl_join_type type);
+
 /* Counter and arena shared by binder and optimizer for one statement. */
 typedef struct sl_plan_context {
     sl_arena *arena;
