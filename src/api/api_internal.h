@@ -15,11 +15,19 @@
 #include "vector/batch.h"
 #include "vector/value.h"
 
+/* SET execution_mode: when a query over sources runs as a continuous query. */
+typedef enum sl_execution_mode {
+    SL_EXECUTION_AUTO,        /* continuous when it reads an unbounded source */
+    SL_EXECUTION_BATCH,       /* never (an unbounded source is an error) */
+    SL_EXECUTION_STREAMING    /* always, when it reads a source */
+} sl_execution_mode;
+
 /* Settings changed with SET, shown with SHOW. Database-wide. */
 typedef struct sl_settings {
     int64_t threads;
     int64_t memory_limit;
     char *temp_directory;
+    sl_execution_mode execution_mode;
 } sl_settings;
 
 struct sluice_database {
@@ -39,8 +47,12 @@ struct sluice_connection {
     atomic_bool interrupt;
 };
 
+/* live.c: a continuous query's result, produced while the caller reads it. */
+typedef struct sl_live_query sl_live_query;
+
 struct sluice_result {
     bool returns_rows;
+    sl_live_query *live;       /* NULL, or the running continuous query producing more batches */
     uint32_t column_count;
     char **names;
     sl_type *types;
@@ -60,6 +72,18 @@ struct sluice_chunk {
 /* Records err as the connection's last error and converts the status. */
 sluice_status sl_api_fail(sluice_connection *conn, const sl_error *err);
 sluice_status sl_api_status(sl_status st);
+
+struct sl_physical_op;
+struct sl_exec_context;
+/* Starts the streaming plan `root` (RESULT on top); exec is copied. */
+sl_status sl_live_start(sluice_database *db, struct sl_exec_context *exec, const struct sl_physical_op *root,
+                        sl_live_query **out, sl_error *err);
+/* Moves the statement's arena (plan, names) into the live query; *arena is left empty. */
+void sl_live_adopt_arena(sl_live_query *q, sl_arena *arena);
+/* The next output batch (caller frees) or NULL once the query ended. */
+sl_status sl_live_next(sl_live_query *q, sl_batch **out, sl_error *err);
+int64_t sl_live_rows_rejected(const sl_live_query *q);
+void sl_live_free(sl_live_query *q);
 
 /* Creates an empty result with the given columns (names and types copied). NULL on OOM. */
 sluice_result *sl_result_new(uint32_t column_count, const char *const *names, const sl_type *types);

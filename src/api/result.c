@@ -54,6 +54,7 @@ void sluice_result_free(sluice_result *r)
         sl_batch_free(r->batches[i]);
     sl_free(r->batches);
     sl_free(r->message);
+    sl_live_free(r->live);
     sl_free(r);
 }
 
@@ -80,6 +81,42 @@ const char *sluice_result_column_type_name(const sluice_result *r, uint32_t colu
 int64_t sluice_result_rows_changed(const sluice_result *r) { return r ? r->rows_changed : 0; }
 const char *sluice_result_message(const sluice_result *r) { return r ? r->message : NULL; }
 
+static sluice_status fail(sluice_result *r, const sl_error *err)
+{
+    return r->connection ? sl_api_fail(r->connection, err) : sl_api_status(err->code);
+}
+
+/* A continuous query's next chunk: drives it until output or its end. */
+static sluice_status fetch_live(sluice_result *r, sluice_chunk **out_chunk)
+{
+    sl_error err;
+    sl_error_clear(&err);
+    sl_batch *b = NULL;
+    sl_status st;
+    do {
+        sl_batch_free(b);
+        st = sl_live_next(r->live, &b, &err);
+    } while (st == SL_OK && b && b->count == 0);
+    if (st != SL_OK)
+        return fail(r, &err);
+    if (!b) {   /* ended */
+        int64_t rejected = sl_live_rows_rejected(r->live);
+        if (rejected > 0 && !r->message)
+            r->message = sl_asprintf("skipped %lld malformed row%s", (long long)rejected, rejected == 1 ? "" : "s");
+        sl_live_free(r->live);
+        r->live = NULL;
+        return SLUICE_OK;
+    }
+    sluice_chunk *chunk = sl_malloc(sizeof *chunk);
+    if (!chunk) {
+        sl_batch_free(b);
+        return SLUICE_ERROR_OOM;
+    }
+    chunk->batch = b;
+    *out_chunk = chunk;
+    return SLUICE_OK;
+}
+
 sluice_status sluice_result_fetch(sluice_result *r, sluice_chunk **out_chunk)
 {
     if (!r || !out_chunk)
@@ -90,7 +127,7 @@ sluice_status sluice_result_fetch(sluice_result *r, sluice_chunk **out_chunk)
     }
     if (r->next_batch == r->batch_count) {
         *out_chunk = NULL;
-        return SLUICE_OK;
+        return r->live ? fetch_live(r, out_chunk) : SLUICE_OK;
     }
     sluice_chunk *chunk = sl_malloc(sizeof *chunk);
     if (!chunk)
@@ -149,6 +186,17 @@ sluice_status sluice_result_arrow_stream(sluice_result *r, void *out_arrow_strea
     memcpy(batches, r->batches + r->next_batch, remaining * sizeof(sl_batch *));
     /* the stream takes the batches, also on failure */
     r->next_batch = r->batch_count;
+    if (r->live) {   /* a continuous query: the stream pulls from it (after any collected batches) */
+        for (size_t i = 0; i < remaining; i++)
+            sl_batch_free(batches[i]);
+        sl_free(batches);
+        sl_live_query *live = r->live;
+        r->live = NULL;
+        sl_status st = sl_arrow_stream_new(r->types, (const char *const *)r->names, r->column_count,
+                                           (sl_arrow_next_fn)sl_live_next, (sl_arrow_state_free_fn)sl_live_free, live,
+                                           (struct ArrowArrayStream *)out_arrow_stream, &err);
+        return st == SL_OK ? SLUICE_OK : fail(r, &err);
+    }
     sl_status st = sl_arrow_stream_from_batches(r->types, (const char *const *)r->names, r->column_count, batches,
                                                 remaining, (struct ArrowArrayStream *)out_arrow_stream, &err);
     if (st != SL_OK)

@@ -4,6 +4,9 @@
  *   threads         worker threads (default: all cores)
  *   memory_limit    bytes operators may reserve; '1GB', '512MB', '80%' (of RAM) accepted
  *   temp_directory  where spilling operators write (default '.tmp')
+ *   execution_mode  'auto' (default: continuous when a query reads an unbounded source),
+ *                   'streaming' (every query over sources runs continuously, also bounded
+ *                   ones: its final result equals the batch result), 'batch'
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -14,7 +17,8 @@
 
 #include "api/settings.h"
 
-static const char *const setting_names[] = { "threads", "memory_limit", "temp_directory" };
+static const char *const setting_names[] = { "threads", "memory_limit", "temp_directory", "execution_mode" };
+static const char *const execution_modes[] = { "auto", "batch", "streaming" };
 
 /* Parses "1GB", "1.5 GiB", "512MB", "100kB", "123" (bytes), "80%" (of physical RAM). */
 static bool parse_size(const char *text, int64_t *out)
@@ -69,7 +73,7 @@ static int find_setting(const char *name)
 static sl_status unknown_setting(const char *name, sl_error *err)
 {
     return sl_error_set(err, SL_ERR_CATALOG,
-                        "unrecognized configuration parameter \"%s\" (known: threads, memory_limit, temp_directory)",
+                        "unrecognized configuration parameter \"%s\" (known: threads, memory_limit, temp_directory, execution_mode)",
                         name);
 }
 
@@ -101,6 +105,18 @@ sl_status sl_setting_set(sluice_database *db, const char *name, const char *valu
         }
         break;
     }
+    case 3: {
+        int mode = -1;
+        for (int m = 0; m < 3; m++)
+            if (strcasecmp(value, execution_modes[m]) == 0)
+                mode = m;
+        if (mode < 0)
+            st = sl_error_set(err, SL_ERR_INVALID_ARG,
+                              "invalid execution_mode '%s': write 'auto', 'batch' or 'streaming'", value);
+        else
+            db->settings.execution_mode = (sl_execution_mode)mode;
+        break;
+    }
     case 2: {
         char *copy = sl_strdup(value);
         if (!copy) {
@@ -130,6 +146,9 @@ sl_status sl_setting_reset(sluice_database *db, const char *name, sl_error *err)
     }
     case 1:
         snprintf(value, sizeof value, "%lld", (long long)sl_memory_default_limit());
+        break;
+    case 3:
+        snprintf(value, sizeof value, "auto");
         break;
     default:
         snprintf(value, sizeof value, ".tmp");
@@ -167,6 +186,9 @@ sl_status sl_setting_get(sluice_database *db, const char *name, char **out, sl_e
         break;
     case 1:
         format_size(db->settings.memory_limit, buf, sizeof buf);
+        break;
+    case 3:
+        snprintf(buf, sizeof buf, "%s", execution_modes[db->settings.execution_mode]);
         break;
     default:
         snprintf(buf, sizeof buf, "%s", db->settings.temp_directory);

@@ -19,11 +19,13 @@
 #include "api/api_internal.h"
 #include "api/settings.h"
 #include "exec/executor.h"
+#include "plan/streaming.h"
 #include "formats/copy.h"
 #include "plan/optimizer.h"
 #include "plan/physical.h"
 #include "sql/binder.h"
 #include "sql/parser.h"
+#include "stream/late_rows.h"
 
 static int64_t now_micros(void)
 {
@@ -178,6 +180,37 @@ static sl_status run_plan(sl_exec_context *exec, sl_physical_op *root, const sl_
     return SL_OK;
 }
 
+/* Whether the plan under `root` runs as a continuous query (src/stream/README.md), and if
+ * so turns it into its streaming form. */
+static sl_status plan_continuous(sluice_connection *conn, sl_plan_context *ctx, const sl_bound_statement *bound,
+                                 sl_physical_op **root, bool *continuous, sl_error *err)
+{
+    *continuous = false;
+    bool unbounded = false;
+    bool reads_source = sl_plan_reads_source(*root, &unbounded);
+    bool emit = bound->emit_changes || bound->emit_on_window_close;
+    if (!reads_source) {
+        if (emit)
+            return sl_error_set_at(err, SL_ERR_INVALID_ARG, bound->position,
+                                   "EMIT %s needs a query over a source (CREATE SOURCE)",
+                                   bound->emit_changes ? "CHANGES" : "ON WINDOW CLOSE");
+        return SL_OK;
+    }
+    sl_execution_mode mode = conn->database->settings.execution_mode;
+    if (mode == SL_EXECUTION_BATCH && unbounded)
+        return sl_error_set_at(err, SL_ERR_INVALID_ARG, bound->position,
+                               "the query reads an unbounded source, which a batch query cannot finish: SET "
+                               "execution_mode = 'auto' to run it continuously, or bound the source (max_events, "
+                               "number_of_rows)");
+    if (!unbounded && !emit && mode != SL_EXECUTION_STREAMING)
+        return SL_OK;
+    sl_streaming_options options = { conn->database->catalog, !unbounded, bound->emit_changes,
+                                     bound->emit_on_window_close };
+    SL_TRY(sl_plan_streaming(ctx, root, &options, err));
+    *continuous = true;
+    return SL_OK;
+}
+
 static sl_status run_query(sluice_connection *conn, sl_plan_context *ctx, const sl_bound_statement *bound,
                            sl_exec_context *exec, sluice_result **out, sl_error *err)
 {
@@ -186,11 +219,25 @@ static sl_status run_query(sluice_connection *conn, sl_plan_context *ctx, const 
     sl_physical_op *root = add_sink(ctx->arena, SL_POP_RESULT, physical);
     if (!root)
         return sl_error_oom(err);
-    return run_plan(exec, root, bound, out, err);
+    bool continuous = false;
+    SL_TRY(plan_continuous(conn, ctx, bound, &root, &continuous, err));
+    if (!continuous)
+        return run_plan(exec, root, bound, out, err);
+    sluice_result *r = sl_result_new(root->column_count, root->names, root->types);
+    if (!r)
+        return sl_error_oom(err);
+    r->returns_rows = true;
+    sl_status st = sl_live_start(conn->database, exec, root, &r->live, err);
+    if (st != SL_OK) {
+        sluice_result_free(r);
+        return st;
+    }
+    *out = r;
+    return SL_OK;
 }
 
-static sl_status run_explain(sl_plan_context *ctx, const sl_bound_statement *bound, sluice_result **out,
-                             sl_error *err)
+static sl_status run_explain(sluice_connection *conn, sl_plan_context *ctx, const sl_bound_statement *bound,
+                             sluice_result **out, sl_error *err)
 {
     const sl_bound_statement *inner = bound->explained;
     if (!inner->plan)
@@ -206,6 +253,8 @@ static sl_status run_explain(sl_plan_context *ctx, const sl_bound_statement *bou
     sl_physical_op *root = add_sink(ctx->arena, sink, physical);
     if (!root)
         return sl_error_oom(err);
+    bool continuous = false;   /* a continuous query shows its streaming plan */
+    SL_TRY(plan_continuous(conn, ctx, inner, &root, &continuous, err));
     char *text = NULL;
     SL_TRY(sl_executor_explain(root, &text, err));
     sl_status st = lines_result("physical_plan", text, out, err);
@@ -262,7 +311,7 @@ static sl_status run_bound(sluice_connection *conn, sl_plan_context *ctx, sl_bou
         return run_query(conn, ctx, bound, &exec, out, err);
 
     case SL_BOUND_EXPLAIN:
-        return run_explain(ctx, bound, out, err);
+        return run_explain(conn, ctx, bound, out, err);
 
     case SL_BOUND_CREATE_TABLE:
         if (bound->or_replace)
@@ -285,7 +334,10 @@ static sl_status run_bound(sluice_connection *conn, sl_plan_context *ctx, sl_bou
         if (!root)
             return sl_error_oom(err);
         root->target = table;
-        sl_status st = run_plan(&exec, root, bound, out, err);
+        bool continuous = false;   /* runs to the end of its (bounded) sources, or until interrupted */
+        sl_status st = plan_continuous(conn, ctx, bound, &root, &continuous, err);
+        if (st == SL_OK)
+            st = run_plan(&exec, root, bound, out, err);
         if (st != SL_OK) {
             sl_error ignored;
             sl_catalog_drop_table(db->catalog, bound->table_name, true, &ignored);
@@ -316,6 +368,8 @@ static sl_status run_bound(sluice_connection *conn, sl_plan_context *ctx, sl_bou
         if (!root)
             return sl_error_oom(err);
         root->target = bound->table;
+        bool continuous = false;   /* runs to the end of its (bounded) sources, or until interrupted */
+        SL_TRY(plan_continuous(conn, ctx, bound, &root, &continuous, err));
         return run_plan(&exec, root, bound, out, err);
     }
 
@@ -348,6 +402,8 @@ static sl_status run_bound(sluice_connection *conn, sl_plan_context *ctx, sl_bou
         if (!root)
             return sl_error_oom(err);
         root->copy = options;
+        bool continuous = false;   /* runs to the end of its (bounded) sources, or until interrupted */
+        SL_TRY(plan_continuous(conn, ctx, bound, &root, &continuous, err));
         return run_plan(&exec, root, bound, out, err);
     }
 
@@ -381,6 +437,9 @@ static sl_status run_bound(sluice_connection *conn, sl_plan_context *ctx, sl_bou
     }
 
     case SL_BOUND_CREATE_SOURCE:   /* sources are in-memory catalog entries (not persisted) */
+        for (uint32_t i = 0; i < bound->source->option_count; i++)   /* stream/late_rows.h */
+            if (strcmp(bound->source->options[i].name, "late_rows_table") == 0)
+                SL_TRY(sl_late_rows_create(db->catalog, bound->source->options[i].value, err));
         if (bound->or_replace)
             SL_TRY(sl_catalog_drop_source(db->catalog, bound->source->name, true, err));
         SL_TRY(sl_catalog_create_source(db->catalog, bound->source, bound->if_not_exists, err));
@@ -426,6 +485,8 @@ sl_status sl_run_statement(sluice_connection *conn, const char *sql, size_t offs
     }
     if (st == SL_OK && *out)
         (*out)->connection = conn;
+    if (st == SL_OK && *out && (*out)->live)   /* the plan lives on with the running query */
+        sl_live_adopt_arena((*out)->live, &arena);
 
     pthread_mutex_unlock(&db->statement_lock);
     sl_arena_free(&arena);

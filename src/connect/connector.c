@@ -1,7 +1,8 @@
 /*
  * connector.c — the registry of source connectors (see connector.h) and the option
- * helpers they share: unknown-option checks, integer / boolean parsing with errors that
- * name the option, and real-time pacing.
+ * helpers they share: unknown-option checks (with the options common to every source),
+ * integer / boolean / duration parsing with errors that name the option, and real-time
+ * pacing.
  */
 #include "connect/connector.h"
 
@@ -13,9 +14,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "expr/function.h"
+
 static const sl_connector *const sl_connectors[] = {
     &sl_nexmark_connector,
     &sl_datagen_connector,
+    &sl_table_connector,
 };
 
 const sl_connector *sl_connector_find(const char *name)
@@ -28,7 +32,7 @@ const sl_connector *sl_connector_find(const char *name)
 
 const char *sl_connector_names(void)
 {
-    return "nexmark, datagen";
+    return "nexmark, datagen, table";
 }
 
 const sl_connector_option *sl_connector_option_find(const sl_connector_spec *spec, const char *name)
@@ -52,11 +56,25 @@ sl_status sl_connector_option_error(sl_error *err, const sl_connector_option *op
                            option->name, detail);
 }
 
+static const char *const sl_common_options[] = { "idle_timeout", "late_rows_table", NULL };
+
+bool sl_connector_common_option(const char *name)
+{
+    for (size_t k = 0; sl_common_options[k]; k++)
+        if (strcmp(sl_common_options[k], name) == 0)
+            return true;
+    return false;
+}
+
+/* Also validates the values of the common options the driver reads later, so that a bad
+ * one fails at CREATE SOURCE, like the connector's own options. */
 sl_status sl_connector_check_options(const sl_connector_spec *spec, const char *connector,
                                      const char *const *known, bool (*accept)(const char *name), sl_error *err)
 {
     for (uint32_t i = 0; i < spec->option_count; i++) {
         const char *name = spec->options[i].name;
+        if (sl_connector_common_option(name))
+            continue;
         bool ok = accept && accept(name);
         for (size_t k = 0; known[k] && !ok; k++)
             ok = strcmp(known[k], name) == 0;
@@ -67,9 +85,16 @@ sl_status sl_connector_check_options(const sl_connector_spec *spec, const char *
         list[0] = '\0';
         for (size_t k = 0; known[k] && n < sizeof list; k++)
             n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", k ? ", " : "", known[k]);
+        for (size_t k = 0; sl_common_options[k] && n < sizeof list; k++)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", sl_common_options[k]);
         return sl_error_set_at(err, SL_ERR_INVALID_ARG, spec->options[i].position,
                                "unknown option '%s' for connector '%s' (valid options: %s)", name, connector, list);
     }
+    int64_t idle_timeout = 0;
+    SL_TRY(sl_connector_option_duration(spec, connector, "idle_timeout", &idle_timeout, err));
+    const sl_connector_option *late = sl_connector_option_find(spec, "late_rows_table");
+    if (late && !late->value[0])
+        return sl_connector_option_error(err, late, connector, "expects a table name, got ''");
     return SL_OK;
 }
 
@@ -118,6 +143,35 @@ sl_status sl_connector_option_bool(const sl_connector_spec *spec, const char *co
         }
     }
     return sl_connector_option_error(err, o, connector, "expects true or false, got '%s'", o->value);
+}
+
+sl_status sl_connector_option_duration(const sl_connector_spec *spec, const char *connector, const char *name,
+                                       int64_t *micros, sl_error *err)
+{
+    const sl_connector_option *o = sl_connector_option_find(spec, name);
+    if (!o)
+        return SL_OK;
+    sl_value v;
+    sl_error parse_error;
+    sl_status st = sl_value_parse(o->value, strlen(o->value), sl_type_make(SL_TYPE_INTERVAL), &v, &parse_error);
+    if (st == SL_ERR_OOM)
+        return sl_error_oom(err);
+    if (st != SL_OK || v.is_null)
+        return sl_connector_option_error(err, o, connector, "expects a duration such as '5s', '100 ms' or '2 minutes', got '%s'",
+                                         o->value);
+    sl_interval iv = v.v.interval;
+    if (iv.months != 0)
+        return sl_connector_option_error(err, o, connector,
+                                         "expects a duration in days or less (months and years vary in length), got '%s'",
+                                         o->value);
+    int64_t total;
+    if (__builtin_mul_overflow((int64_t)iv.days, INT64_C(86400000000), &total) ||
+        __builtin_add_overflow(total, iv.micros, &total))
+        return sl_connector_option_error(err, o, connector, "is out of range: '%s'", o->value);
+    if (total < 0)
+        return sl_connector_option_error(err, o, connector, "must not be negative, got '%s'", o->value);
+    *micros = total;
+    return SL_OK;
 }
 
 int64_t sl_connector_now_micros(void)

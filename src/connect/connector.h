@@ -31,6 +31,7 @@ typedef struct sl_connector_spec {
     const sl_column_def *columns;           /* declared columns; column_count 0 = none declared */
     uint32_t column_count;
     int position;                           /* of the statement / reference, for errors */
+    sl_catalog *catalog;                    /* the database's catalog (the `table` connector reads it) */
 } sl_connector_spec;
 
 typedef struct sl_connector_bound {
@@ -54,11 +55,12 @@ typedef struct sl_connector {
 
 /* By lower-case name; NULL if unknown. */
 const sl_connector *sl_connector_find(const char *name);
-/* "nexmark, datagen": the known connector names, for error messages. */
+/* "nexmark, datagen, table": the known connector names, for error messages. */
 const char *sl_connector_names(void);
 
 extern const sl_connector sl_nexmark_connector;
 extern const sl_connector sl_datagen_connector;
+extern const sl_connector sl_table_connector;
 
 /* ---- option helpers for connectors */
 
@@ -68,12 +70,25 @@ const sl_connector_option *sl_connector_option_find(const sl_connector_spec *spe
  * accepted by `accept` (may be NULL): "unknown option 'x' for connector 'c' (valid: ...)". */
 sl_status sl_connector_check_options(const sl_connector_spec *spec, const char *connector,
                                      const char *const *known, bool (*accept)(const char *name), sl_error *err);
+/* Is `name` an option every source accepts, whatever its connector? These are read by the
+ * continuous-query driver, not by the connector:
+ *   idle_timeout     a duration (sl_connector_option_duration): a split without rows for
+ *                    that long stops holding the source's watermark back
+ *   late_rows_table  a table name: where rows behind the watermark go (stream/late_rows.h)
+ * Every connector passes it as (part of) the `accept` callback of sl_connector_check_options. */
+bool sl_connector_common_option(const char *name);
 /* Parses an integer option in [min, max]; *out keeps its value when the option is absent. */
 sl_status sl_connector_option_int(const sl_connector_spec *spec, const char *connector, const char *name,
                                   int64_t min, int64_t max, int64_t *out, sl_error *err);
 /* Parses a boolean option (true/false/1/0/on/off/yes/no). */
 sl_status sl_connector_option_bool(const sl_connector_spec *spec, const char *connector, const char *name,
                                    bool *out, sl_error *err);
+/* Parses a duration option into microseconds (>= 0): interval text as a cast to INTERVAL
+ * reads it, e.g. '5s', '100 ms', '2 minutes', '1.5 hours', '00:00:05', '1 day 02:00:00'
+ * (a bare number is seconds); months and years are refused (not a fixed length). *micros
+ * keeps its value when the option is absent. */
+sl_status sl_connector_option_duration(const sl_connector_spec *spec, const char *connector, const char *name,
+                                       int64_t *micros, sl_error *err);
 /* Error helper: "connector 'c': option 'name' ...", at the option's position. */
 sl_status sl_connector_option_error(sl_error *err, const sl_connector_option *option, const char *connector,
                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

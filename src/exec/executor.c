@@ -63,6 +63,73 @@ sl_status sl_executor_run(sl_exec_context *exec, const sl_physical_op *root, sl_
     return st;
 }
 
+/* ------------------------------------------------------------------ continuous queries */
+
+struct sl_continuous {
+    sl_executor ex;
+    sl_stream_driver *driver;
+    bool finished;
+    bool failed;
+};
+
+sl_status sl_continuous_start(sl_exec_context *exec, const sl_physical_op *root, sl_continuous **out, sl_error *err)
+{
+    *out = NULL;
+    if (!exec || !root || root->kind != SL_POP_RESULT || !root->streaming)
+        return sl_error_set(err, SL_ERR_INTERNAL, "continuous query: needs a streaming plan under RESULT");
+    sl_continuous *q = sl_calloc(1, sizeof *q);
+    if (!q)
+        return sl_error_oom(err);
+    exec->rows_affected = 0;
+    sl_status st = sl_executor_build(&q->ex, exec, root, err);
+    if (st == SL_OK)
+        st = sl_stream_driver_start(&q->ex, &q->driver, err);
+    if (st != SL_OK) {
+        sl_continuous_free(q);
+        return st;
+    }
+    *out = q;
+    return SL_OK;
+}
+
+sl_status sl_continuous_next(sl_continuous *q, sl_batch **out, sl_error *err)
+{
+    *out = NULL;
+    if (q->failed)
+        return sl_error_set(err, SL_ERR_INVALID_ARG, "continuous query: already failed");
+    for (;;) {
+        sl_batch *b = sl_result_pop(q->ex.nodes[0].global);
+        if (b) {
+            *out = b;
+            return SL_OK;
+        }
+        if (q->finished)
+            return SL_OK;
+        sl_status st = sl_stream_driver_step(q->driver, &q->finished, err);
+        if (st != SL_OK) {
+            q->failed = true;
+            return st;
+        }
+    }
+}
+
+uint32_t sl_continuous_operator_count(const sl_continuous *q) { return q->ex.node_count; }
+
+const sl_physical_op *sl_continuous_operator(const sl_continuous *q, uint32_t i, const sl_op_metrics **metrics)
+{
+    *metrics = &q->ex.nodes[i].metrics;
+    return q->ex.nodes[i].plan;
+}
+
+void sl_continuous_free(sl_continuous *q)
+{
+    if (!q)
+        return;
+    sl_stream_driver_free(q->driver);
+    sl_executor_free(&q->ex);
+    sl_free(q);
+}
+
 /* ------------------------------------------------------------------ EXPLAIN */
 
 typedef struct sl_text {
@@ -162,6 +229,8 @@ static void text_details(sl_text *t, const sl_physical_op *op)
         text_append(t, "]");
         break;
     case SL_POP_HASH_AGGREGATE:
+    case SL_POP_WINDOW_AGGREGATE:
+    case SL_POP_STREAM_AGGREGATE:
         text_append(t, " groups [");
         text_expr_list(t, op->exprs, op->expr_count);
         text_append(t, "] aggregates [");
@@ -170,6 +239,7 @@ static void text_details(sl_text *t, const sl_physical_op *op)
         break;
     case SL_POP_HASH_JOIN:
     case SL_POP_NESTED_LOOP_JOIN:
+    case SL_POP_STREAM_JOIN:
         text_append(t, " %s", sl_join_type_name(op->join_type));
         for (uint32_t i = 0; i < op->key_count; i++) {
             text_append(t, "%s", i ? " AND " : " ");
@@ -185,6 +255,27 @@ static void text_details(sl_text *t, const sl_physical_op *op)
     case SL_POP_SORT:
         text_append(t, " ");
         text_orders(t, op->orders, op->order_count);
+        break;
+    case SL_POP_WINDOW_TVF:
+    case SL_POP_SESSION_WINDOW: {
+        static const char *const kinds[] = { "TUMBLE", "HOP", "CUMULATE", "SESSION" };
+        text_append(t, " %s", (unsigned)op->window_kind < 4 ? kinds[op->window_kind] : "?");
+        if (op->kind == SL_POP_SESSION_WINDOW && op->expr_count) {
+            text_append(t, " partition [");
+            text_expr_list(t, op->exprs, op->expr_count);
+            text_append(t, "]");
+        }
+        break;
+    }
+    case SL_POP_STREAM_TOP_N:
+        if (op->expr_count) {
+            text_append(t, " partition [");
+            text_expr_list(t, op->exprs, op->expr_count);
+            text_append(t, "]");
+        }
+        text_append(t, " ");
+        text_orders(t, op->orders, op->order_count);
+        text_append(t, " limit %lld", (long long)op->limit);
         break;
     case SL_POP_TOP_N:
         text_append(t, " ");

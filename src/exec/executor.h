@@ -21,6 +21,21 @@
 sl_status sl_executor_run(sl_exec_context *exec, const sl_physical_op *root, sl_batch ***batches,
                           size_t *batch_count, sl_error *err);
 
+/* A continuous query (plan->streaming) whose RESULT output is taken while it runs. */
+typedef struct sl_continuous sl_continuous;
+
+/* Builds and starts a streaming plan rooted at RESULT: creates the states and runs what
+ * must finish before the streams start. `exec` must outlive the query (borrowed). */
+sl_status sl_continuous_start(sl_exec_context *exec, const sl_physical_op *root, sl_continuous **out, sl_error *err);
+/* Drives the sources until output is available: *out = the next dense output batch (the
+ * caller frees it), or NULL once the query has ended (every input ended). Returns
+ * SL_ERR_CANCELLED when exec->interrupt was set. After a failure the query is over. */
+sl_status sl_continuous_next(sl_continuous *query, sl_batch **out, sl_error *err);
+/* Live counters of every operator (for status lines and system tables). */
+uint32_t sl_continuous_operator_count(const sl_continuous *query);
+const sl_physical_op *sl_continuous_operator(const sl_continuous *query, uint32_t i, const sl_op_metrics **metrics);
+void sl_continuous_free(sl_continuous *query);
+
 /* EXPLAIN text: the physical operator tree (kind, key expressions via sl_expr_to_string,
  * estimated rows) followed by the pipelines (source -> operators -> sink) in execution
  * order. *out_text is sl_malloc'd (caller sl_free's it). */

@@ -9,6 +9,7 @@
 #include "exec/operator.h"
 
 typedef struct sl_filter_local {
+    int64_t watermark;           /* the input's last watermark, for CURRENT_WATERMARK() */
     sl_expr_state *predicate;
     uint32_t *sel;
     size_t sel_capacity;
@@ -22,7 +23,10 @@ static sl_status filter_init_local(const sl_physical_op *plan, void *global, sl_
     sl_filter_local *l = sl_calloc(1, sizeof *l);
     if (!l)
         return sl_error_oom(err);
-    l->predicate = sl_expr_state_new(plan->predicate, &exec->eval);
+    l->watermark = SL_WATERMARK_NONE;
+    sl_eval_context eval = exec->eval;
+    eval.watermark = &l->watermark;
+    l->predicate = sl_expr_state_new(plan->predicate, &eval);
     if (!l->predicate) {
         sl_free(l);
         return sl_error_oom(err);
@@ -42,9 +46,11 @@ static void filter_free_local(const sl_physical_op *plan, void *local)
 static sl_status filter_push(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
                              const sl_msg *msg, sl_error *err)
 {
+    sl_filter_local *l = local;
+    if (msg->kind == SL_MSG_WATERMARK)
+        l->watermark = msg->watermark;
     if (msg->kind != SL_MSG_DATA)
         return sl_emit(ctx, msg, err);
-    sl_filter_local *l = local;
     const sl_batch *in = msg->batch;
     if (in->count == 0)
         return SL_OK;

@@ -30,6 +30,23 @@
  * source; hash join: sink for the build pipeline, streaming in the probe pipeline).
  * A multi-input sink (set operations) learns which input a pipeline feeds from
  * ctx->input_index.
+ *
+ * Continuous queries (src/stream/README.md). When the plan is streaming
+ * (plan->streaming), no operator is a pipeline breaker: every stage is a push stage, and
+ * a multi-input stage (UNION_ALL, STREAM_JOIN) is reached by one pipeline per input, which
+ * share the stages above it; such a stage learns the input of each message from
+ * ctx->input_index. The driver interleaves the pipelines, asking each source for one
+ * step() at a time. A push stage:
+ *   DATA       consumes the batch (batch->change: NULL = inserts, else +1/+2 insert or
+ *              update-after, -1/-2 retraction or update-before per physical row) and may emit;
+ *   WATERMARK  may emit what the watermark completes (closed windows), then forwards a
+ *              watermark (multi-input stages: the minimum over their inputs, once it rises);
+ *   BARRIER    forwards it (state snapshots come with checkpoints);
+ *   END        emits whatever is still pending, then forwards END (multi-input stages: once
+ *              every input ended, see sl_op_end_is_last). A bounded source sends
+ *              WATERMARK(SL_WATERMARK_END) right before END.
+ * Streaming operators keep their state in the global state (one driver thread runs a
+ * continuous query) and report metrics through sl_op_metrics().
  */
 #ifndef SL_EXEC_OPERATOR_H
 #define SL_EXEC_OPERATOR_H
@@ -46,6 +63,17 @@ typedef enum sl_msg_kind {
     SL_MSG_BARRIER,
     SL_MSG_END
 } sl_msg_kind;
+
+/* Watermark values: before any watermark, and the final one of a bounded input. */
+#define SL_WATERMARK_NONE INT64_MIN
+#define SL_WATERMARK_END INT64_MAX
+
+/* batch->change codes (the sign is the direction; update codes pair a retraction with
+ * the insertion that replaces it, for EMIT CHANGES' -U/+U). */
+#define SL_CHANGE_INSERT 1
+#define SL_CHANGE_DELETE (-1)
+#define SL_CHANGE_UPDATE_AFTER 2
+#define SL_CHANGE_UPDATE_BEFORE (-2)
 
 typedef struct sl_msg {
     sl_msg_kind kind;
@@ -78,8 +106,23 @@ typedef struct sl_op_context {
     sl_exec_context *exec;
     sl_pipeline_instance *instance;
     uint32_t stage;              /* position of the current operator in the pipeline */
-    uint32_t input_index;        /* for sinks: which child of the sink this pipeline feeds */
+    uint32_t input_index;        /* for sinks: which child of the sink this pipeline feeds;
+                                    for multi-input push stages: which child the message comes from */
 } sl_op_context;
+
+/* Live counters of one operator in one running query (system table sluice_operator_metrics).
+ * Written by the driver thread; read by other connections, hence atomics. */
+typedef struct sl_op_metrics {
+    atomic_llong rows_in;
+    atomic_llong rows_out;
+    atomic_llong late_rows;          /* rows behind the watermark, dropped or sent to the late-rows table */
+    atomic_llong state_rows;         /* rows / groups / windows held now */
+    atomic_llong state_bytes;        /* approximate bytes held now */
+    atomic_llong watermark;          /* last watermark forwarded (SL_WATERMARK_NONE before any) */
+} sl_op_metrics;
+
+/* The metrics of the operator at ctx's stage (never NULL while the query runs). */
+sl_op_metrics *sl_op_metrics_of(sl_op_context *ctx);
 
 /* Pushes msg into the stage after ctx's stage. Returns the downstream status. */
 sl_status sl_emit(sl_op_context *ctx, const sl_msg *msg, sl_error *err);
@@ -104,6 +147,8 @@ int64_t sl_pipeline_morsel(const sl_op_context *ctx);
  * call on END; returns true for exactly one caller, the last of the instances. */
 bool sl_op_end_is_last(sl_op_context *ctx, void *global);
 
+enum { SL_STEP_MORE, SL_STEP_IDLE, SL_STEP_DONE };
+
 typedef struct sl_operator_type {
     const char *name;
     /* global state: created before any pipeline runs; freed after the query. */
@@ -115,6 +160,13 @@ typedef struct sl_operator_type {
     void (*free_local)(const sl_physical_op *plan, void *local);
 
     sl_status (*source)(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local, sl_error *err);
+    /* Optional, sources of continuous queries: emit at most one batch (plus the watermark
+     * it moves) and return. *state: SL_STEP_MORE (call again), SL_STEP_IDLE (nothing
+     * available now, e.g. paced or waiting for a broker: the driver may wait a little),
+     * SL_STEP_DONE (exhausted; the driver sends END). A source without step() runs
+     * source() to completion in one step. */
+    sl_status (*step)(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local, int *state,
+                      sl_error *err);
     sl_status (*push)(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
                       const sl_msg *msg, sl_error *err);
     sl_status (*sink)(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
@@ -149,5 +201,11 @@ extern const sl_operator_type sl_window_operator;
 extern const sl_operator_type sl_result_operator;
 extern const sl_operator_type sl_insert_operator;
 extern const sl_operator_type sl_copy_to_operator;
+extern const sl_operator_type sl_window_tvf_operator;
+extern const sl_operator_type sl_session_window_operator;
+extern const sl_operator_type sl_window_aggregate_operator;
+extern const sl_operator_type sl_stream_aggregate_operator;
+extern const sl_operator_type sl_stream_join_operator;
+extern const sl_operator_type sl_stream_top_n_operator;
 
 #endif

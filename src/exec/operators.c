@@ -25,6 +25,12 @@ static const sl_operator_type *const sl_operator_types[SL_POP_KIND_COUNT_] = {
     [SL_POP_RESULT] = &sl_result_operator,
     [SL_POP_INSERT] = &sl_insert_operator,
     [SL_POP_COPY_TO] = &sl_copy_to_operator,
+    [SL_POP_WINDOW_TVF] = &sl_window_tvf_operator,
+    [SL_POP_SESSION_WINDOW] = &sl_session_window_operator,
+    [SL_POP_WINDOW_AGGREGATE] = &sl_window_aggregate_operator,
+    [SL_POP_STREAM_AGGREGATE] = &sl_stream_aggregate_operator,
+    [SL_POP_STREAM_TOP_N] = &sl_stream_top_n_operator,
+    [SL_POP_STREAM_JOIN] = &sl_stream_join_operator,
 };
 
 const sl_operator_type *sl_operator_type_for(sl_physical_kind kind)

@@ -50,9 +50,17 @@ static sl_status collect_nodes(sl_executor *ex, const sl_physical_op *plan, sl_e
 
 typedef struct sl_stage_stack {
     uint32_t *items;     /* node indexes of the streaming ops above the current point, top-down */
+    uint32_t *inputs;    /* per item: the child of that op the pipeline comes through */
     size_t count;
     size_t capacity;
+    size_t input_capacity;
 } sl_stage_stack;
+
+static void stage_stack_free(sl_stage_stack *stack)
+{
+    sl_free(stack->items);
+    sl_free(stack->inputs);
+}
 
 static sl_status add_pipeline(sl_executor *ex, uint32_t source, const sl_stage_stack *above, uint32_t sink,
                               uint32_t sink_input, sl_error *err)
@@ -68,10 +76,13 @@ static sl_status add_pipeline(sl_executor *ex, uint32_t source, const sl_stage_s
     p->op_count = (uint32_t)above->count;
     if (p->op_count) {
         p->ops = sl_malloc(sizeof *p->ops * p->op_count);
-        if (!p->ops)
+        p->op_inputs = sl_malloc(sizeof *p->op_inputs * p->op_count);
+        if (!p->ops || !p->op_inputs)
             return sl_error_oom(err);
-        for (uint32_t i = 0; i < p->op_count; i++)        /* bottom-up order */
+        for (uint32_t i = 0; i < p->op_count; i++) {      /* bottom-up order */
             p->ops[i] = above->items[above->count - 1 - i];
+            p->op_inputs[i] = above->inputs[above->count - 1 - i];
+        }
     }
     ex->pipeline_count++;
     ex->nodes[sink].sink_pipelines++;
@@ -80,11 +91,37 @@ static sl_status add_pipeline(sl_executor *ex, uint32_t source, const sl_stage_s
     return SL_OK;
 }
 
-static sl_status push_stage(sl_stage_stack *stack, uint32_t node, sl_error *err)
+/* Pushes the streaming stage `node`, reached through its child `input`. */
+static sl_status push_stage(sl_stage_stack *stack, uint32_t node, uint32_t input, sl_error *err)
 {
     SL_TRY(sl_array_reserve((void **)&stack->items, &stack->capacity, stack->count + 1, sizeof *stack->items, err));
+    SL_TRY(sl_array_reserve((void **)&stack->inputs, &stack->input_capacity, stack->count + 1, sizeof *stack->inputs,
+                            err));
+    stack->inputs[stack->count] = input;
     stack->items[stack->count++] = node;
     return SL_OK;
+}
+
+/* Whether `plan` runs as a push stage (rather than a pipeline breaker) in this plan:
+ * stateless window assignment always; everything marked streaming in a continuous query
+ * (plan/streaming.c leaves no blocking operator there, except a SORT at the top of a
+ * bounded run and the build side of a lookup join). */
+static bool push_stage_kind(const sl_physical_op *plan)
+{
+    switch (plan->kind) {
+    case SL_POP_FILTER:
+    case SL_POP_PROJECTION:
+    case SL_POP_LIMIT:
+    case SL_POP_WINDOW_TVF:
+        return true;
+    case SL_POP_SESSION_WINDOW:
+    case SL_POP_WINDOW_AGGREGATE:
+    case SL_POP_STREAM_AGGREGATE:
+    case SL_POP_STREAM_TOP_N:
+        return plan->streaming;
+    default:
+        return false;
+    }
 }
 
 /* Builds the pipelines that carry `plan`'s output, through the streaming stages in
@@ -105,10 +142,17 @@ static sl_status build_pipelines(sl_executor *ex, const sl_physical_op *plan, sl
     case SL_POP_FILTER:
     case SL_POP_PROJECTION:
     case SL_POP_LIMIT:
+    case SL_POP_WINDOW_TVF:
+    case SL_POP_SESSION_WINDOW:
+    case SL_POP_WINDOW_AGGREGATE:
+    case SL_POP_STREAM_AGGREGATE:
+    case SL_POP_STREAM_TOP_N:
+        if (!push_stage_kind(plan))
+            goto breaker;
         if (plan->child_count != 1)
             return sl_error_set(err, SL_ERR_INTERNAL, "executor: %s expects 1 child, has %u",
                                 sl_physical_kind_name(plan->kind), plan->child_count);
-        SL_TRY(push_stage(above, self, err));
+        SL_TRY(push_stage(above, self, 0, err));
         st = build_pipelines(ex, plan->children[0], above, sink, sink_input, err);
         above->count = mark;
         return st;
@@ -121,33 +165,37 @@ static sl_status build_pipelines(sl_executor *ex, const sl_physical_op *plan, sl
         /* build side first: its own pipeline(s) ending in the join's sink role */
         sl_stage_stack fresh = { 0 };
         st = build_pipelines(ex, plan->children[1], &fresh, self, 1, err);
-        sl_free(fresh.items);
+        stage_stack_free(&fresh);
         SL_TRY(st);
-        SL_TRY(push_stage(above, self, err));
+        SL_TRY(push_stage(above, self, 0, err));
         st = build_pipelines(ex, plan->children[0], above, sink, sink_input, err);
         above->count = mark;
         return st;
     }
 
     case SL_POP_UNION_ALL:
-        SL_TRY(push_stage(above, self, err));
-        for (uint32_t i = 0; i < plan->child_count && st == SL_OK; i++)
-            st = build_pipelines(ex, plan->children[i], above, sink, sink_input, err);
-        above->count = mark;
+    case SL_POP_STREAM_JOIN:   /* a push stage reached from each input */
+        for (uint32_t i = 0; i < plan->child_count && st == SL_OK; i++) {
+            st = push_stage(above, self, i, err);
+            if (st == SL_OK)
+                st = build_pipelines(ex, plan->children[i], above, sink, sink_input, err);
+            above->count = mark;
+        }
         return st;
 
     case SL_POP_HASH_AGGREGATE:
     case SL_POP_SORT:
     case SL_POP_TOP_N:
     case SL_POP_WINDOW:
-    case SL_POP_SET_OPERATION: {
+    case SL_POP_SET_OPERATION:
+    breaker: {
         if (plan->child_count == 0)
             return sl_error_set(err, SL_ERR_INTERNAL, "executor: %s has no input",
                                 sl_physical_kind_name(plan->kind));
         for (uint32_t i = 0; i < plan->child_count; i++) {
             sl_stage_stack fresh = { 0 };
             st = build_pipelines(ex, plan->children[i], &fresh, self, i, err);
-            sl_free(fresh.items);
+            stage_stack_free(&fresh);
             SL_TRY(st);
         }
         return add_pipeline(ex, self, above, sink, sink_input, err);
@@ -198,6 +246,33 @@ static sl_status compute_dependencies(sl_executor *ex, sl_error *err)
     return SL_OK;
 }
 
+/* A continuous query's pipelines: those feeding a lookup join's build (sink role of a
+ * HASH_JOIN / NESTED_LOOP_JOIN) run first, to completion; the rest run interleaved, a
+ * group at a time (stream/README.md). Moves the build pipelines to the front, keeping
+ * their order and the order of the others, and renumbers. */
+static sl_status order_for_streaming(sl_executor *ex, sl_error *err)
+{
+    uint32_t n = ex->pipeline_count;
+    if (n < 2)
+        return SL_OK;
+    sl_pipeline *sorted = sl_malloc(sizeof *sorted * n);
+    if (!sorted)
+        return sl_error_oom(err);
+    uint32_t k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < n; i++) {
+            sl_physical_kind sink = ex->nodes[ex->pipelines[i].sink].plan->kind;
+            bool build = sink == SL_POP_HASH_JOIN || sink == SL_POP_NESTED_LOOP_JOIN;
+            if (build == (pass == 0))
+                sorted[k++] = ex->pipelines[i];
+        }
+    for (uint32_t i = 0; i < n; i++)
+        sorted[i].id = i;
+    memcpy(ex->pipelines, sorted, sizeof *sorted * n);
+    sl_free(sorted);
+    return SL_OK;
+}
+
 sl_status sl_executor_build(sl_executor *ex, sl_exec_context *exec, const sl_physical_op *root, sl_error *err)
 {
     ex->exec = exec;
@@ -213,8 +288,11 @@ sl_status sl_executor_build(sl_executor *ex, sl_exec_context *exec, const sl_phy
     SL_TRY(collect_nodes(ex, root, err));
     sl_stage_stack above = { 0 };
     sl_status st = build_pipelines(ex, root->children[0], &above, 0, 0, err);
-    sl_free(above.items);
+    stage_stack_free(&above);
     SL_TRY(st);
+    ex->streaming = root->streaming;
+    if (ex->streaming)
+        SL_TRY(order_for_streaming(ex, err));
     return compute_dependencies(ex, err);
 }
 
@@ -227,6 +305,7 @@ void sl_executor_free(sl_executor *ex)
     }
     for (uint32_t i = 0; i < ex->pipeline_count; i++) {
         sl_free(ex->pipelines[i].ops);
+        sl_free(ex->pipelines[i].op_inputs);
         sl_free(ex->pipelines[i].deps);
     }
     sl_free(ex->pipelines);
@@ -413,6 +492,9 @@ sl_status sl_emit(sl_op_context *ctx, const sl_msg *msg, sl_error *err)
         return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
     if (inst->par && msg->kind == SL_MSG_DATA && atomic_load(&inst->par->failed))
         return sl_error_set(err, SL_ERR_CANCELLED, "query stopped: another thread failed");
+    if (msg->kind == SL_MSG_DATA)
+        atomic_fetch_add_explicit(&inst->executor->nodes[inst->nodes[ctx->stage]].metrics.rows_out, msg->batch->count,
+                                  memory_order_relaxed);
     if (inst->worker && next == inst->boundary)
         return buffer_message(inst, msg, err);
     sl_exec_node *node = &inst->executor->nodes[inst->nodes[next]];
@@ -426,7 +508,16 @@ sl_status sl_emit(sl_op_context *ctx, const sl_msg *msg, sl_error *err)
     }
     if (!node->type->push)
         return sl_error_set(err, SL_ERR_INTERNAL, "executor: operator %s cannot be a streaming stage", node->type->name);
+    sub.input_index = inst->pipeline->op_inputs[next - 1];
+    if (msg->kind == SL_MSG_DATA)
+        atomic_fetch_add_explicit(&node->metrics.rows_in, msg->batch->count, memory_order_relaxed);
     return node->type->push(&sub, node->plan, node->global, inst->locals[next], msg, err);
+}
+
+sl_op_metrics *sl_op_metrics_of(sl_op_context *ctx)
+{
+    sl_pipeline_instance *inst = ctx->instance;
+    return &inst->executor->nodes[inst->nodes[ctx->stage]].metrics;
 }
 
 sl_status sl_emit_batch(sl_op_context *ctx, const sl_batch *batch, sl_error *err)
@@ -465,7 +556,7 @@ bool sl_op_end_is_last(sl_op_context *ctx, void *global)
 
 /* ------------------------------------------------------------------ driver */
 
-static void free_instance(sl_pipeline_instance *inst)
+void sl_pipeline_instance_free(sl_pipeline_instance *inst)
 {
     if (!inst)
         return;
@@ -484,8 +575,8 @@ static void free_instance(sl_pipeline_instance *inst)
 }
 
 /* Creates an instance of p with the local states of stages [first, end). */
-static sl_status new_instance(sl_executor *ex, const sl_pipeline *p, uint32_t first, uint32_t end,
-                              sl_pipeline_instance **out, sl_error *err)
+sl_status sl_pipeline_instance_new(sl_executor *ex, const sl_pipeline *p, uint32_t first, uint32_t end,
+                                   sl_pipeline_instance **out, sl_error *err)
 {
     *out = NULL;
     sl_pipeline_instance *inst = sl_calloc(1, sizeof *inst);
@@ -499,7 +590,7 @@ static sl_status new_instance(sl_executor *ex, const sl_pipeline *p, uint32_t fi
     inst->nodes = sl_malloc(sizeof *inst->nodes * inst->stage_count);
     inst->locals = sl_calloc(inst->stage_count, sizeof *inst->locals);
     if (!inst->nodes || !inst->locals) {
-        free_instance(inst);
+        sl_pipeline_instance_free(inst);
         return sl_error_oom(err);
     }
     inst->nodes[0] = p->source;
@@ -513,14 +604,14 @@ static sl_status new_instance(sl_executor *ex, const sl_pipeline *p, uint32_t fi
             st = node->type->init_local(node->plan, node->global, ex->exec, &inst->locals[s], err);
     }
     if (st != SL_OK) {
-        free_instance(inst);
+        sl_pipeline_instance_free(inst);
         return st;
     }
     *out = inst;
     return SL_OK;
 }
 
-static sl_status emit_end(sl_op_context *ctx, sl_error *err)
+sl_status sl_pipeline_emit_end(sl_op_context *ctx, sl_error *err)
 {
     sl_msg end;
     memset(&end, 0, sizeof end);
@@ -528,7 +619,7 @@ static sl_status emit_end(sl_op_context *ctx, sl_error *err)
     return sl_emit(ctx, &end, err);
 }
 
-static sl_status combine_sink(sl_executor *ex, const sl_pipeline *p, sl_pipeline_instance *inst, sl_error *err)
+sl_status sl_pipeline_combine(sl_executor *ex, const sl_pipeline *p, sl_pipeline_instance *inst, sl_error *err)
 {
     sl_exec_node *sink = &ex->nodes[p->sink];
     if (!sink->type->combine)
@@ -557,18 +648,18 @@ static sl_status drive_instance(sl_executor *ex, const sl_pipeline *p, sl_pipeli
     if (st == SL_OK && sl_exec_interrupted(ex->exec))
         st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
     if (st == SL_OK)
-        st = emit_end(&ctx, err);
+        st = sl_pipeline_emit_end(&ctx, err);
     return st;
 }
 
 static sl_status run_instance(sl_executor *ex, const sl_pipeline *p, sl_error *err)
 {
     sl_pipeline_instance *inst = NULL;
-    SL_TRY(new_instance(ex, p, 0, p->op_count + 2, &inst, err));
+    SL_TRY(sl_pipeline_instance_new(ex, p, 0, p->op_count + 2, &inst, err));
     sl_status st = drive_instance(ex, p, inst, err);
     if (st == SL_OK)
-        st = combine_sink(ex, p, inst, err);
-    free_instance(inst);
+        st = sl_pipeline_combine(ex, p, inst, err);
+    sl_pipeline_instance_free(inst);
     return st;
 }
 
@@ -638,7 +729,7 @@ static sl_status run_parallel(sl_executor *ex, const sl_pipeline *p, uint32_t n,
     par.executor = ex;
     par.pipeline = p;
     par.window = 4 * (uint64_t)n + 4;
-    sl_status st = new_instance(ex, p, boundary, p->op_count + 2, &par.shared, err);
+    sl_status st = sl_pipeline_instance_new(ex, p, boundary, p->op_count + 2, &par.shared, err);
     if (st == SL_OK) {
         par.shared->par = &par;
         par.workers = sl_calloc(n, sizeof *par.workers);
@@ -646,7 +737,7 @@ static sl_status run_parallel(sl_executor *ex, const sl_pipeline *p, uint32_t n,
             st = sl_error_oom(err);
     }
     for (uint32_t i = 0; i < n && st == SL_OK; i++) {
-        st = new_instance(ex, p, 0, boundary, &par.workers[i], err);
+        st = sl_pipeline_instance_new(ex, p, 0, boundary, &par.workers[i], err);
         if (st == SL_OK) {
             par.workers[i]->par = &par;
             par.workers[i]->worker = true;
@@ -673,50 +764,68 @@ static sl_status run_parallel(sl_executor *ex, const sl_pipeline *p, uint32_t n,
     }
     if (st == SL_OK && !sink_parallel) {
         sl_op_context ctx = { ex->exec, par.shared, boundary - 1, 0 };
-        st = emit_end(&ctx, err);
+        st = sl_pipeline_emit_end(&ctx, err);
     }
     if (st == SL_OK && !sink_parallel)
-        st = combine_sink(ex, p, par.shared, err);
+        st = sl_pipeline_combine(ex, p, par.shared, err);
     for (uint32_t i = 0; i < n && st == SL_OK && sink_parallel; i++)   /* in instance order */
-        st = combine_sink(ex, p, par.workers[i], err);
+        st = sl_pipeline_combine(ex, p, par.workers[i], err);
     if (par.workers)
         for (uint32_t i = 0; i < n; i++)
-            free_instance(par.workers[i]);
+            sl_pipeline_instance_free(par.workers[i]);
     sl_free(par.workers);
     for (size_t i = 0; i < par.pending_capacity; i++)
         free_pending(&par.pending[i]);
     sl_free(par.pending);
-    free_instance(par.shared);
+    sl_pipeline_instance_free(par.shared);
     pthread_cond_destroy(&par.turn_changed);
     pthread_mutex_destroy(&par.lock);
     return st;
 }
 
-sl_status sl_executor_execute(sl_executor *ex, sl_error *err)
+sl_status sl_executor_init_globals(sl_executor *ex, sl_error *err)
 {
     for (uint32_t i = 0; i < ex->node_count; i++) {
         sl_exec_node *n = &ex->nodes[i];
         if (!n->type)
             return sl_error_set(err, SL_ERR_INTERNAL, "executor: no operator implements %s",
                                 sl_physical_kind_name(n->plan->kind));
+        atomic_store(&n->metrics.watermark, SL_WATERMARK_NONE);
         if (n->type->init_global)
             SL_TRY(n->type->init_global(n->plan, ex->exec, &n->global, err));
         n->global_ready = true;
     }
-    for (uint32_t i = 0; i < ex->pipeline_count; i++) {
-        const sl_pipeline *p = &ex->pipelines[i];
-        uint32_t boundary = 0;
-        uint32_t n = plan_parallelism(ex, p, &boundary);
-        if (n > 1)
-            SL_TRY(run_parallel(ex, p, n, boundary, err));
-        else
-            SL_TRY(run_instance(ex, p, err));
-        sl_exec_node *sink = &ex->nodes[p->sink];
-        if (++sink->sink_pipelines_done == sink->sink_pipelines && !sink->finalized) {
-            sink->finalized = true;
-            if (sink->type->finalize)
-                SL_TRY(sink->type->finalize(ex->exec, sink->plan, sink->global, err));
-        }
+    return SL_OK;
+}
+
+sl_status sl_executor_pipeline_done(sl_executor *ex, const sl_pipeline *p, sl_error *err)
+{
+    sl_exec_node *sink = &ex->nodes[p->sink];
+    if (++sink->sink_pipelines_done == sink->sink_pipelines && !sink->finalized) {
+        sink->finalized = true;
+        if (sink->type->finalize)
+            SL_TRY(sink->type->finalize(ex->exec, sink->plan, sink->global, err));
     }
+    return SL_OK;
+}
+
+sl_status sl_executor_run_pipeline(sl_executor *ex, const sl_pipeline *p, sl_error *err)
+{
+    uint32_t boundary = 0;
+    uint32_t n = plan_parallelism(ex, p, &boundary);
+    if (n > 1)
+        SL_TRY(run_parallel(ex, p, n, boundary, err));
+    else
+        SL_TRY(run_instance(ex, p, err));
+    return sl_executor_pipeline_done(ex, p, err);
+}
+
+sl_status sl_executor_execute(sl_executor *ex, sl_error *err)
+{
+    if (ex->streaming)
+        return sl_stream_drive(ex, err);
+    SL_TRY(sl_executor_init_globals(ex, err));
+    for (uint32_t i = 0; i < ex->pipeline_count; i++)
+        SL_TRY(sl_executor_run_pipeline(ex, &ex->pipelines[i], err));
     return SL_OK;
 }

@@ -40,6 +40,7 @@ typedef struct sl_exec_node {
     atomic_uint stream_ends;         /* END messages seen in the streaming role */
     atomic_uint sink_ends;           /* END messages seen in the sink role */
     bool finalized;
+    sl_op_metrics metrics;           /* rows in/out, late rows, state, watermark */
 } sl_exec_node;
 
 typedef struct sl_pipeline {
@@ -47,6 +48,7 @@ typedef struct sl_pipeline {
     uint32_t source;                 /* node index playing the source role */
     uint32_t op_count;
     uint32_t *ops;                   /* node indexes of the streaming stages, bottom-up */
+    uint32_t *op_inputs;             /* per stage: which child of it this pipeline comes through */
     uint32_t sink;                   /* node index playing the sink role */
     uint32_t sink_input;             /* which child of the sink this pipeline feeds */
     uint32_t dep_count;
@@ -88,6 +90,7 @@ typedef struct sl_executor {
     uint32_t pipeline_count;
     size_t pipeline_capacity;
     sl_pipeline *pipelines;
+    bool streaming;                  /* a continuous query (root->streaming): see stream_driver.c */
 } sl_executor;
 
 /* Builds the node table and the pipelines of the plan rooted at `root` (a RESULT, INSERT or
@@ -99,6 +102,36 @@ sl_status sl_executor_build(sl_executor *ex, sl_exec_context *exec, const sl_phy
  * as their last feeding pipeline ends. A pipeline whose source splits into morsels runs
  * as up to exec->threads instances (see pipeline.c: parallel prefix, ordered suffix). */
 sl_status sl_executor_execute(sl_executor *ex, sl_error *err);
+
+/* The pieces of sl_executor_execute, for the continuous driver (stream_driver.c). */
+sl_status sl_executor_init_globals(sl_executor *ex, sl_error *err);
+/* Runs pipeline p to completion (in parallel when it can), then sl_executor_pipeline_done. */
+sl_status sl_executor_run_pipeline(sl_executor *ex, const sl_pipeline *p, sl_error *err);
+/* Bookkeeping after p's last instance combined: finalizes p's sink after its last pipeline. */
+sl_status sl_executor_pipeline_done(sl_executor *ex, const sl_pipeline *p, sl_error *err);
+/* An instance of p with the local states of stages [first, end); freed with _free. */
+sl_status sl_pipeline_instance_new(sl_executor *ex, const sl_pipeline *p, uint32_t first, uint32_t end,
+                                   sl_pipeline_instance **out, sl_error *err);
+void sl_pipeline_instance_free(sl_pipeline_instance *inst);
+/* Pushes END from ctx's stage on. */
+sl_status sl_pipeline_emit_end(sl_op_context *ctx, sl_error *err);
+/* Lets p's sink combine inst's local state. */
+sl_status sl_pipeline_combine(sl_executor *ex, const sl_pipeline *p, sl_pipeline_instance *inst, sl_error *err);
+
+/* ---- stream_driver.c: continuous queries */
+
+/* Runs a streaming executor's pipelines to the end (every input bounded, or until
+ * interrupted): the lookup-join builds first, then the rest interleaved. */
+sl_status sl_stream_drive(sl_executor *ex, sl_error *err);
+
+typedef struct sl_stream_driver sl_stream_driver;
+/* Starts the continuous run of a built executor: creates the global states and runs the
+ * pipelines that must finish before the streams start. */
+sl_status sl_stream_driver_start(sl_executor *ex, sl_stream_driver **out, sl_error *err);
+/* One round: every running source takes one step (waits briefly when all are idle).
+ * *finished once every pipeline ended and every sink finalized. */
+sl_status sl_stream_driver_step(sl_stream_driver *d, bool *finished, sl_error *err);
+void sl_stream_driver_free(sl_stream_driver *d);
 
 /* Frees global states (if created) and the pipeline structures. */
 void sl_executor_free(sl_executor *ex);

@@ -8,6 +8,7 @@
 #include "exec/operator.h"
 
 typedef struct sl_projection_local {
+    int64_t watermark;           /* the input's last watermark, for CURRENT_WATERMARK() */
     uint32_t count;
     sl_expr_state **states;
 } sl_projection_local;
@@ -32,8 +33,11 @@ static sl_status projection_init_local(const sl_physical_op *plan, void *global,
         sl_free(l);
         return sl_error_oom(err);
     }
+    l->watermark = SL_WATERMARK_NONE;
+    sl_eval_context eval = exec->eval;
+    eval.watermark = &l->watermark;
     for (uint32_t i = 0; i < plan->expr_count; i++) {
-        l->states[i] = sl_expr_state_new(plan->exprs[i], &exec->eval);
+        l->states[i] = sl_expr_state_new(plan->exprs[i], &eval);
         if (!l->states[i]) {
             projection_free_local(plan, l);
             return sl_error_oom(err);
@@ -47,9 +51,11 @@ static sl_status projection_init_local(const sl_physical_op *plan, void *global,
 static sl_status projection_push(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
                                  const sl_msg *msg, sl_error *err)
 {
+    sl_projection_local *l = local;
+    if (msg->kind == SL_MSG_WATERMARK)
+        l->watermark = msg->watermark;
     if (msg->kind != SL_MSG_DATA)
         return sl_emit(ctx, msg, err);
-    sl_projection_local *l = local;
     const sl_batch *in = msg->batch;
     if (in->count == 0)
         return SL_OK;

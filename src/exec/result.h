@@ -15,4 +15,8 @@
  * state is left empty. */
 void sl_result_take(void *global, sl_batch ***batches, size_t *batch_count);
 
+/* Continuous queries: the oldest queued output batch (caller frees), or NULL when none is
+ * waiting. */
+sl_batch *sl_result_pop(void *global);
+
 #endif

@@ -10,14 +10,26 @@
  * the FILTER above still runs). A table function
  * is a single stream, so it runs in one pipeline instance; its scan state lives in the
  * global state and is freed with it (also when the query fails halfway).
+ *
+ * In a continuous query the driver calls step() instead: one batch per call. A source
+ * with a watermark (plan->watermark) evaluates it over every batch it emits, keeps the
+ * greatest value per split (stream/watermark.h) and emits WATERMARK(t) after the batch
+ * whenever the minimum over the live splits rises; at the end WATERMARK(+inf).
  */
 #include "exec/operator.h"
 
+#include "connect/connector.h"
 #include "plan/table_function.h"
+#include "stream/watermark.h"
 
 typedef struct sl_table_function_global {
     void *state;                 /* the function's scan state, NULL until started */
     bool started;
+    bool projected;              /* the function produces exactly plan->scan_columns */
+    /* continuous runs */
+    sl_expr_state *watermark;    /* plan->watermark's evaluation state, NULL when none */
+    sl_watermark_tracker tracker;
+    bool tracking;
 } sl_table_function_global;
 
 static sl_status tf_init_global(const sl_physical_op *plan, sl_exec_context *exec, void **global, sl_error *err)
@@ -36,6 +48,10 @@ static void tf_free_global(const sl_physical_op *plan, void *global)
     sl_table_function_global *g = global;
     if (g && g->state && plan->function->free)
         plan->function->free(g->state);
+    if (g) {
+        sl_expr_state_free(g->watermark);
+        sl_watermark_tracker_free(&g->tracker);
+    }
     sl_free(g);
 }
 
@@ -74,24 +90,30 @@ static sl_status tf_emit(sl_op_context *ctx, const sl_physical_op *plan, bool pr
     return st;
 }
 
+/* Starts the function's scan (projected / filtered when the planner asked). */
+static sl_status tf_start(sl_op_context *ctx, const sl_physical_op *plan, sl_table_function_global *g, sl_error *err)
+{
+    const sl_table_function *fn = plan->function;
+    g->started = true;
+    bool filtered = plan->scan_filter_count > 0 && fn->init_filtered;
+    g->projected = plan->scan_columns && (fn->init_projected || filtered);
+    if (filtered)
+        return fn->init_filtered(plan->function_data, ctx->exec, plan->scan_columns,
+                                 plan->scan_columns ? plan->scan_column_count : 0, plan->scan_filters,
+                                 plan->scan_filter_count, &g->state, err);
+    if (g->projected)
+        return fn->init_projected(plan->function_data, ctx->exec, plan->scan_columns, plan->scan_column_count,
+                                  &g->state, err);
+    return fn->init(plan->function_data, ctx->exec, &g->state, err);
+}
+
 static sl_status tf_source(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local, sl_error *err)
 {
     sl_table_function_global *g = global;
     const sl_table_function *fn = plan->function;
     if (g->started)
         return SL_OK;  /* another instance already ran (or runs) the single stream */
-    g->started = true;
-    bool filtered = plan->scan_filter_count > 0 && fn->init_filtered;
-    bool projected = plan->scan_columns && (fn->init_projected || filtered);
-    if (filtered)
-        SL_TRY(fn->init_filtered(plan->function_data, ctx->exec, plan->scan_columns,
-                                 plan->scan_columns ? plan->scan_column_count : 0, plan->scan_filters,
-                                 plan->scan_filter_count, &g->state, err));
-    else if (projected)
-        SL_TRY(fn->init_projected(plan->function_data, ctx->exec, plan->scan_columns, plan->scan_column_count,
-                                  &g->state, err));
-    else
-        SL_TRY(fn->init(plan->function_data, ctx->exec, &g->state, err));
+    SL_TRY(tf_start(ctx, plan, g, err));
     for (;;) {
         if (sl_pipeline_stop_requested(ctx))
             return SL_OK;
@@ -101,10 +123,113 @@ static sl_status tf_source(sl_op_context *ctx, const sl_physical_op *plan, void 
         SL_TRY(fn->next(g->state, ctx->exec, &b, err));
         if (!b)
             return SL_OK;
-        sl_status st = b->count ? tf_emit(ctx, plan, projected, b, err) : SL_OK;
+        sl_status st = b->count ? tf_emit(ctx, plan, g->projected, b, err) : SL_OK;
         sl_batch_free(b);
         SL_TRY(st);
     }
+}
+
+/* ---- continuous runs */
+
+static sl_status tf_emit_watermark(sl_op_context *ctx, int64_t watermark, sl_error *err)
+{
+    sl_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.kind = SL_MSG_WATERMARK;
+    msg.watermark = watermark;
+    atomic_store(&sl_op_metrics_of(ctx)->watermark, watermark);
+    return sl_emit(ctx, &msg, err);
+}
+
+/* The greatest non-NULL watermark value over the active rows of the emitted form of b
+ * (the scanned columns), or SL_WATERMARK_NONE. */
+static sl_status tf_batch_watermark(const sl_physical_op *plan, sl_table_function_global *g, const sl_batch *b,
+                                    int64_t *out, sl_error *err)
+{
+    *out = SL_WATERMARK_NONE;
+    sl_batch *view = NULL;
+    const sl_batch *scanned = b;
+    if (!g->projected && plan->scan_columns) {   /* the expression reads scanned positions */
+        view = sl_batch_new(plan->scan_column_count);
+        if (!view)
+            return sl_error_oom(err);
+        for (uint32_t c = 0; c < plan->scan_column_count; c++)
+            sl_batch_set_column(view, c, sl_vector_ref(b->columns[plan->scan_columns[c]]));
+        view->length = b->length;
+        view->count = b->count;
+        sl_status st = b->sel ? sl_batch_set_selection(view, b->sel, b->count, err) : SL_OK;
+        if (st != SL_OK) {
+            sl_batch_free(view);
+            return st;
+        }
+        scanned = view;
+    }
+    sl_vector *v = NULL;
+    sl_status st = sl_expr_evaluate(g->watermark, scanned, &v, err);
+    if (st == SL_OK) {
+        const int64_t *values = SL_VECTOR_DATA(v, int64_t);
+        int64_t max = SL_WATERMARK_NONE;
+        for (uint32_t i = 0; i < scanned->count; i++) {
+            uint32_t r = sl_batch_row(scanned, i);
+            if (sl_vector_is_valid(v, r) && values[r] > max)
+                max = values[r];
+        }
+        *out = max;
+        sl_vector_unref(v);
+    }
+    sl_batch_free(view);
+    return st;
+}
+
+/* One batch of a continuous run, then the watermark it moved. */
+static sl_status tf_step(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local, int *state,
+                         sl_error *err)
+{
+    sl_table_function_global *g = global;
+    const sl_table_function *fn = plan->function;
+    *state = SL_STEP_DONE;
+    if (!g->started) {
+        SL_TRY(tf_start(ctx, plan, g, err));
+        if (plan->watermark) {
+            g->watermark = sl_expr_state_new(plan->watermark, &ctx->exec->eval);
+            if (!g->watermark)
+                return sl_error_oom(err);
+            uint32_t splits = fn->split_count ? fn->split_count(g->state) : 1;
+            SL_TRY(sl_watermark_tracker_init(&g->tracker, splits, plan->idle_timeout, sl_connector_now_micros(), err));
+            g->tracking = true;
+        }
+    }
+    if (sl_pipeline_stop_requested(ctx))
+        return SL_OK;
+    sl_batch *b = NULL;
+    SL_TRY(fn->next(g->state, ctx->exec, &b, err));
+    if (!b) {
+        if (g->tracking)
+            SL_TRY(tf_emit_watermark(ctx, SL_WATERMARK_END, err));
+        return SL_OK;
+    }
+    sl_status st = SL_OK;
+    int64_t batch_max = SL_WATERMARK_NONE;
+    if (b->count && g->tracking)
+        st = tf_batch_watermark(plan, g, b, &batch_max, err);
+    if (st == SL_OK && b->count)
+        st = tf_emit(ctx, plan, g->projected, b, err);
+    sl_batch_free(b);
+    SL_TRY(st);
+    *state = SL_STEP_MORE;
+    if (!g->tracking)
+        return SL_OK;
+    int64_t now = sl_connector_now_micros();
+    uint32_t split = fn->batch_split ? fn->batch_split(g->state) : 0;
+    sl_watermark_observe(&g->tracker, split, batch_max, now);
+    if (fn->split_ended)
+        for (uint32_t i = 0; i < g->tracker.split_count; i++)
+            if (!g->tracker.split_ended[i] && fn->split_ended(g->state, i))
+                sl_watermark_split_ended(&g->tracker, i);
+    int64_t watermark;
+    if (sl_watermark_advance(&g->tracker, now, &watermark))
+        SL_TRY(tf_emit_watermark(ctx, watermark, err));
+    return SL_OK;
 }
 
 const sl_operator_type sl_table_function_operator = {
@@ -112,4 +237,5 @@ const sl_operator_type sl_table_function_operator = {
     .init_global = tf_init_global,
     .free_global = tf_free_global,
     .source = tf_source,
+    .step = tf_step,
 };

@@ -319,7 +319,8 @@ static sl_status eval_call(sl_expr_state *st, node_state *n, const sl_batch *in,
         }
     }
     if (kcount > 0 || fn->nulls == SL_NULLS_SPECIAL)
-        rc = fn->kernel(e, argv, ksel, kcount, res, err);
+        rc = fn->context_kernel ? fn->context_kernel(&st->ctx, e, argv, ksel, kcount, res, err)
+                                : fn->kernel(e, argv, ksel, kcount, res, err);
 cleanup:
     for (uint32_t k = 0; k < done; k++)
         sl_vector_unref(argv[k]);

@@ -127,6 +127,10 @@ typedef struct sl_eval_context {
     const sl_value *params;          /* prepared-statement parameters, 1-based index - 1 */
     uint32_t param_count;
     int64_t now_micros;              /* statement start time (now(), current_date) */
+    /* CURRENT_WATERMARK(): the watermark of the evaluating operator's input, or NULL
+     * (no watermark yet / not a continuous query). Operators of continuous queries point
+     * it at the watermark they track. */
+    const int64_t *watermark;
 } sl_eval_context;
 
 typedef struct sl_expr_state sl_expr_state;

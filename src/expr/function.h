@@ -28,11 +28,16 @@ typedef enum sl_null_handling {
     SL_NULLS_SPECIAL          /* kernel sets validity itself (concat, coalesce-like) */
 } sl_null_handling;
 
+/* A kernel that also reads the evaluation context (CURRENT_WATERMARK). */
+typedef sl_status (*sl_context_kernel)(const sl_eval_context *ctx, const sl_expr *call, sl_vector **args,
+                                       const uint32_t *sel, uint32_t count, sl_vector *out, sl_error *err);
+
 struct sl_scalar_function {
     const char *name;
     sl_scalar_kernel kernel;
     sl_null_handling nulls;
     bool is_volatile;         /* random(), now() inside a statement is stable, not volatile */
+    sl_context_kernel context_kernel;   /* when set, called instead of kernel */
 };
 
 /* Resolves `name(args)` and returns a new SL_EXPR_CALL (or a folded/special node) in

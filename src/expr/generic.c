@@ -51,7 +51,31 @@ static sl_status typeof_kernel(KERNEL_ARGS)
     return SL_OK;
 }
 
+/* CURRENT_WATERMARK(ts): the watermark of the operator's input (a TIMESTAMP), NULL before
+ * the first watermark and outside continuous queries. The argument names the event-time
+ * column, as in Flink; only its type matters. */
+static sl_status current_watermark_at(const sl_eval_context *ctx, const sl_expr *call, sl_vector **args,
+                                      const uint32_t *sel, uint32_t count, sl_vector *out, sl_error *err)
+{
+    int64_t watermark = ctx && ctx->watermark ? *ctx->watermark : INT64_MIN;
+    bool known = watermark != INT64_MIN && watermark != INT64_MAX;
+    SL_TRY(sl_vector_ensure_validity(out, err));
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t r = SL_ROW(sel, i);
+        sl_validity_set(out->validity, r, known);
+        SL_VECTOR_DATA(out, int64_t)[r] = known ? watermark : 0;
+    }
+    return SL_OK;
+}
+
+static sl_status current_watermark_kernel(KERNEL_ARGS)
+{
+    return current_watermark_at(NULL, call, args, sel, count, out, err);
+}
+
 const sl_overload sl_generic_overloads[] = {
+    { .name = "current_watermark", .arg_count = 1, .args = { SL_TYPE_TIMESTAMP }, .result = SL_TYPE_TIMESTAMP,
+      .function = { "current_watermark", current_watermark_kernel, SL_NULLS_SPECIAL, true, current_watermark_at } },
     { .name = "greatest", .arg_count = 1, .args = { SL_TYPE_INVALID }, .variadic = true, .same_any = true,
       .result = SL_TYPE_INVALID, .function = { "greatest", greatest_kernel, SL_NULLS_SPECIAL, false } },
     { .name = "least", .arg_count = 1, .args = { SL_TYPE_INVALID }, .variadic = true, .same_any = true,

@@ -7,8 +7,9 @@
  *                       -> VARCHAR; first match replaced, every match with option 'g';
  *                          \1..\9 in the replacement insert groups, \0 the whole match,
  *                          \\ a backslash (DuckDB/RE2 syntax)
- *   regexp_extract(s, pattern[, group = 0]) -> VARCHAR; the group of the first match, ''
- *                          when nothing matches (DuckDB)
+ *   regexp_extract(s, pattern[, group = 0]) -> VARCHAR; the group of the first match, NULL
+ *                          when nothing matches or the group took no part in the match
+ *                          (Flink, which the Nexmark queries rely on; DuckDB returns '')
  *
  *   glob(s, pattern)        -> BOOLEAN (the GLOB operator): '*' any run, '?' one character,
  *                          '[abc]' / '[a-z]' / '[!abc]' classes; matches the whole string,
@@ -455,7 +456,7 @@ sl_status sl_regexp_extract_kernel(const sl_expr *call, sl_vector **args, const 
             break;
         const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(run.match);
         if (!matched || ov[2 * group] == PCRE2_UNSET)
-            sl_str_view(out, row, "", 0);
+            status = sl_vector_set_null(out, row, err);
         else
             sl_str_view(out, row, s + ov[2 * group], (uint32_t)(ov[2 * group + 1] - ov[2 * group]));
     }

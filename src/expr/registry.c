@@ -26,6 +26,7 @@ static const family families[] = {
     { sl_string_overloads, &sl_string_overload_count },
     { sl_generic_overloads, &sl_generic_overload_count },
     { sl_datetime_overloads, &sl_datetime_overload_count },
+    { sl_flink_overloads, &sl_flink_overload_count },
 };
 #define FAMILY_COUNT (sizeof families / sizeof families[0])
 

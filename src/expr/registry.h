@@ -85,10 +85,12 @@ extern const sl_overload sl_math_overloads[];         /* math.c: abs round floor
 extern const size_t sl_math_overload_count;
 extern const sl_overload sl_string_overloads[];       /* string.c: || like substring ... */
 extern const size_t sl_string_overload_count;
-extern const sl_overload sl_generic_overloads[];      /* generic.c: greatest least typeof */
+extern const sl_overload sl_generic_overloads[];      /* generic.c: greatest least typeof current_watermark */
 extern const size_t sl_generic_overload_count;
 extern const sl_overload sl_datetime_overloads[];     /* datetime.c: extract date_trunc ... */
 extern const size_t sl_datetime_overload_count;
+extern const sl_overload sl_flink_overloads[];        /* flink.c: date_format split_index */
+extern const size_t sl_flink_overload_count;
 
 extern const sl_aggregate_overload sl_aggregate_overloads[];  /* aggregate.c */
 extern const size_t sl_aggregate_overload_count;

@@ -32,8 +32,26 @@ sl_status sl_file_output_open(sl_file_output *out, const char *path, sl_error *e
     return SL_OK;
 }
 
+sl_status sl_file_output_open_memory(sl_file_output *out, sl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->fd = -1;
+    out->cap = 256;
+    out->buf = sl_malloc(out->cap);
+    return out->buf ? SL_OK : sl_error_oom(err);
+}
+
 sl_status sl_file_output_flush(sl_file_output *out, sl_error *err)
 {
+    if (!out->path) {
+        /* in memory: make room instead of writing */
+        char *grown = sl_realloc(out->buf, out->cap * 2);
+        if (!grown)
+            return sl_error_oom(err);
+        out->buf = grown;
+        out->cap *= 2;
+        return SL_OK;
+    }
     size_t done = 0;
     while (done < out->size) {
         ssize_t n = write(out->fd, out->buf + done, out->size - done);

@@ -32,6 +32,11 @@ static inline sl_status sl_file_output_putc(sl_file_output *out, char c, sl_erro
     out->buf[out->size++] = c;
     return SL_OK;
 }
+/* An output kept in memory instead of a file: the bytes collect in buf[0..size), the
+ * buffer growing as needed (a flush makes room), so text can be built with the writers'
+ * helpers (stream/late_rows.c renders a row as JSON). Release with sl_file_output_abort;
+ * never commit it. */
+sl_status sl_file_output_open_memory(sl_file_output *out, sl_error *err);
 /* Flushes, closes and renames into place; frees everything (also on failure). */
 sl_status sl_file_output_commit(sl_file_output *out, sl_error *err);
 /* Closes and deletes the temporary file; frees everything. Safe on a failed open. */

@@ -53,5 +53,9 @@ void sl_json_writer_abort(sl_json_writer *w);
 /* Appends the JSON string literal of s[0..n) (with quotes) to out. */
 struct sl_file_output;
 sl_status sl_json_write_string(struct sl_file_output *out, const char *s, size_t n, sl_error *err);
+/* Writes the value at physical row `row` of v as JSON: null, a number (BOOLEAN and the
+ * numeric types; a non-finite REAL/DOUBLE as null) or a string (VARCHAR, and every other
+ * type as its text). */
+sl_status sl_json_write_value(struct sl_file_output *out, const sl_vector *v, uint32_t row, sl_error *err);
 
 #endif

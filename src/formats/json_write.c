@@ -89,9 +89,41 @@ sl_status sl_json_writer_open(const char *path, uint32_t column_count, const cha
     return SL_OK;
 }
 
-sl_status sl_json_writer_write(sl_json_writer *w, const sl_batch *batch, sl_error *err)
+sl_status sl_json_write_value(sl_file_output *out, const sl_vector *v, uint32_t row, sl_error *err)
 {
     char text[256];
+    if (v->type.id == SL_TYPE_NULL || !sl_vector_is_valid(v, row))
+        return sl_file_output_write(out, "null", 4, err);
+    switch ((sl_type_id)v->type.id) {
+    case SL_TYPE_VARCHAR: {
+        const sl_string *s = &SL_VECTOR_DATA(v, sl_string)[row];
+        return sl_json_write_string(out, sl_string_data(s), s->length, err);
+    }
+    case SL_TYPE_REAL:
+    case SL_TYPE_DOUBLE: {
+        double d = v->type.id == SL_TYPE_REAL ? SL_VECTOR_DATA(v, float)[row] : SL_VECTOR_DATA(v, double)[row];
+        if (!isfinite(d))
+            return sl_file_output_write(out, "null", 4, err);
+    }
+    /* fall through */
+    case SL_TYPE_BOOLEAN:
+    case SL_TYPE_TINYINT:
+    case SL_TYPE_SMALLINT:
+    case SL_TYPE_INTEGER:
+    case SL_TYPE_BIGINT:
+    case SL_TYPE_DECIMAL: {
+        size_t n = sl_format_slot(v, row, text, sizeof text);
+        return sl_file_output_write(out, text, n < sizeof text ? n : sizeof text - 1, err);
+    }
+    default: {
+        size_t n = sl_format_slot(v, row, text, sizeof text);
+        return sl_json_write_string(out, text, n < sizeof text ? n : sizeof text - 1, err);
+    }
+    }
+}
+
+sl_status sl_json_writer_write(sl_json_writer *w, const sl_batch *batch, sl_error *err)
+{
     for (uint32_t i = 0; i < batch->count; i++) {
         uint32_t row = sl_batch_row(batch, i);
         SL_TRY(sl_file_output_putc(&w->out, '{', err));
@@ -99,42 +131,7 @@ sl_status sl_json_writer_write(sl_json_writer *w, const sl_batch *batch, sl_erro
             if (c > 0)
                 SL_TRY(sl_file_output_putc(&w->out, ',', err));
             SL_TRY(sl_file_output_write(&w->out, w->keys[c], w->key_lengths[c], err));
-            const sl_vector *v = batch->columns[c];
-            if (v->type.id == SL_TYPE_NULL || !sl_vector_is_valid(v, row)) {
-                SL_TRY(sl_file_output_write(&w->out, "null", 4, err));
-                continue;
-            }
-            switch ((sl_type_id)v->type.id) {
-            case SL_TYPE_VARCHAR: {
-                const sl_string *s = &SL_VECTOR_DATA(v, sl_string)[row];
-                SL_TRY(sl_json_write_string(&w->out, sl_string_data(s), s->length, err));
-                break;
-            }
-            case SL_TYPE_REAL:
-            case SL_TYPE_DOUBLE: {
-                double d = v->type.id == SL_TYPE_REAL ? SL_VECTOR_DATA(v, float)[row] : SL_VECTOR_DATA(v, double)[row];
-                if (!isfinite(d)) {
-                    SL_TRY(sl_file_output_write(&w->out, "null", 4, err));
-                    break;
-                }
-            }
-            /* fall through */
-            case SL_TYPE_BOOLEAN:
-            case SL_TYPE_TINYINT:
-            case SL_TYPE_SMALLINT:
-            case SL_TYPE_INTEGER:
-            case SL_TYPE_BIGINT:
-            case SL_TYPE_DECIMAL: {
-                size_t n = sl_format_slot(v, row, text, sizeof text);
-                SL_TRY(sl_file_output_write(&w->out, text, n < sizeof text ? n : sizeof text - 1, err));
-                break;
-            }
-            default: {
-                size_t n = sl_format_slot(v, row, text, sizeof text);
-                SL_TRY(sl_json_write_string(&w->out, text, n < sizeof text ? n : sizeof text - 1, err));
-                break;
-            }
-            }
+            SL_TRY(sl_json_write_value(&w->out, batch->columns[c], row, err));
         }
         SL_TRY(sl_file_output_write(&w->out, "}\n", 2, err));
     }

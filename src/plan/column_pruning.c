@@ -79,6 +79,8 @@ static sl_status collect(binding_set *s, const sl_logical_op *op, sl_error *err)
         for (uint32_t i = 0; i < op->row_count * op->value_width; i++)
             SL_TRY(add_expr(s, op->values[i], err));
     SL_TRY(add_expr(s, op->condition, err));
+    SL_TRY(add_expr(s, op->watermark, err));   /* a source keeps what its watermark reads */
+    SL_TRY(add_expr(s, op->window_time, err));  /* a WINDOW_TVF keeps its time column */
     if (op->kind == SL_LOP_SETOP || op->kind == SL_LOP_DISTINCT)
         for (uint32_t i = 0; i < op->child_count; i++)
             SL_TRY(add_all_columns(s, op->children[i], err));

@@ -220,6 +220,12 @@ static sl_status pull(sl_plan_context *ctx, sl_logical_op **opp, sl_expr_list *c
         return unsupported(err, position, "correlated subquery with LIMIT/OFFSET");
     case SL_LOP_WINDOW:
         return unsupported(err, position, "correlated subquery with window functions");
+    case SL_LOP_WINDOW_TVF:
+        /* TUMBLE / HOP / CUMULATE are row by row: the child's columns pass through */
+        if (op->window_kind == SL_WINDOW_SESSION)
+            return unsupported(err, position, "correlated predicate below a SESSION window");
+        SL_TRY(pull(ctx, &op->children[0], corr, position, err));
+        return sl_logical_columns(ctx, op, err);
     case SL_LOP_SETOP:
         return unsupported(err, position, "correlated subquery with UNION/INTERSECT/EXCEPT");
     default:
@@ -503,6 +509,7 @@ static sl_status copy_plan(sl_plan_context *ctx, const sl_logical_op *op, index_
     case SL_LOP_VALUES:
     case SL_LOP_PROJECT:
     case SL_LOP_SETOP:
+    case SL_LOP_WINDOW_TVF:
         SL_TRY(map_add(ctx, m, op->table_index, &c->table_index, err));
         break;
     case SL_LOP_AGGREGATE:
@@ -529,6 +536,11 @@ static sl_status copy_plan(sl_plan_context *ctx, const sl_logical_op *op, index_
     SL_TRY(clone_exprs(ctx, &c->predicates, op->predicate_count, m, err));
     SL_TRY(clone_exprs(ctx, &c->exprs, op->expr_count, m, err));
     SL_TRY(clone_exprs(ctx, &c->aggregates, op->aggregate_count, m, err));
+    if (op->window_time) {
+        if (!(c->window_time = sl_expr_clone(ctx->arena, op->window_time)))
+            return sl_error_oom(err);
+        remap_expr(c->window_time, m);
+    }
     if (op->condition) {
         if (!(c->condition = sl_expr_clone(ctx->arena, op->condition)))
             return sl_error_oom(err);

@@ -77,6 +77,7 @@ static bool column_origin(const sl_logical_op *op, sl_column_binding b, const sl
         case SL_LOP_LIMIT:
         case SL_LOP_DISTINCT:
         case SL_LOP_WINDOW:
+        case SL_LOP_WINDOW_TVF:
         case SL_LOP_JOIN: {
             const sl_logical_op *next = NULL;
             for (uint32_t i = 0; i < op->child_count && !next; i++)
@@ -471,6 +472,12 @@ double sl_plan_estimate_rows(const sl_logical_op *op)
     }
     case SL_LOP_SETOP:
         r = c + sl_plan_estimate_rows(op->children[1]);
+        break;
+    case SL_LOP_WINDOW_TVF:
+        /* HOP puts each row in size/slide windows, CUMULATE in up to size/step */
+        r = c;
+        if ((op->window_kind == SL_WINDOW_HOP || op->window_kind == SL_WINDOW_CUMULATE) && op->window_slide > 0)
+            r = c * (double)(op->window_size / op->window_slide);
         break;
     default:
         r = c;

@@ -197,6 +197,18 @@ sl_status sl_logical_columns(sl_plan_context *ctx, sl_logical_op *op, sl_error *
             return SL_OK;
         }
     }
+    case SL_LOP_WINDOW_TVF: {
+        if (op->child_count != 1)
+            return sl_error_set(err, SL_ERR_INTERNAL, "WINDOW_TVF needs exactly one child");
+        const sl_logical_op *child = op->children[0];
+        SL_TRY(alloc_columns(ctx, op, child->column_count + 3, err));
+        copy_columns(op, 0, child, child->column_count);
+        static const char *const window_names[3] = { "window_start", "window_end", "window_time" };
+        for (uint32_t k = 0; k < 3; k++)
+            set_column(op, child->column_count + k, op->table_index, k, sl_type_make(SL_TYPE_TIMESTAMP),
+                       window_names[k]);
+        return SL_OK;
+    }
     case SL_LOP_SETOP: {
         if (op->child_count != 2)
             return sl_error_set(err, SL_ERR_INTERNAL, "set operation needs exactly two children");
@@ -263,6 +275,17 @@ static void out_orders(out_buf *o, const sl_order_spec *orders, uint32_t count)
         out_printf(o, "%s%s", orders[i].descending ? " DESC" : " ASC",
                    orders[i].nulls_first ? " NULLS FIRST" : " NULLS LAST");
     }
+}
+
+const char *sl_window_kind_name(sl_window_kind kind)
+{
+    switch (kind) {
+    case SL_WINDOW_TUMBLE: return "TUMBLE";
+    case SL_WINDOW_HOP: return "HOP";
+    case SL_WINDOW_CUMULATE: return "CUMULATE";
+    case SL_WINDOW_SESSION: return "SESSION";
+    }
+    return "?";
 }
 
 const char *sl_join_type_name(sl_join_type t)
@@ -385,6 +408,22 @@ static void out_op(out_buf *o, const sl_logical_op *op, int depth)
         break;
     case SL_LOP_DISTINCT:
         out_printf(o, "DISTINCT");
+        break;
+    case SL_LOP_WINDOW_TVF:
+        out_printf(o, "WINDOW_TVF %s time=", sl_window_kind_name(op->window_kind));
+        out_expr(o, op->window_time);
+        if (op->window_kind == SL_WINDOW_HOP || op->window_kind == SL_WINDOW_CUMULATE)
+            out_printf(o, " %s=%lldus", op->window_kind == SL_WINDOW_HOP ? "slide" : "step",
+                       (long long)op->window_slide);
+        out_printf(o, " %s=%lldus", op->window_kind == SL_WINDOW_SESSION ? "gap" : "size",
+                   (long long)op->window_size);
+        if (op->window_offset)
+            out_printf(o, " offset=%lldus", (long long)op->window_offset);
+        if (op->expr_count) {
+            out_printf(o, " partition=[");
+            out_exprs(o, op->exprs, op->expr_count);
+            out_printf(o, "]");
+        }
         break;
     case SL_LOP_SETOP:
         out_printf(o, "%s%s",

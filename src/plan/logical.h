@@ -11,6 +11,8 @@
  *   AGGREGATE                           group_index (groups), aggregate_index (aggregates)
  *   WINDOW                              window_index           child columns, then windows
  *   SETOP                               table_index            one per column
+ *   WINDOW_TVF                          table_index            window_start, window_end, window_time
+ *                                                              (after the child's columns, which pass through)
  *   JOIN (MARK)                         mark_index             left columns, right columns
  *                                                              (none for SEMI/ANTI/MARK), mark
  *
@@ -26,6 +28,7 @@
 
 struct sl_table;            /* catalog/catalog.h */
 struct sl_table_function;   /* plan/table_function.h */
+struct sl_source;           /* catalog/catalog.h */
 
 typedef enum sl_logical_kind {
     SL_LOP_SCAN,            /* table scan */
@@ -41,8 +44,17 @@ typedef enum sl_logical_kind {
     SL_LOP_SORT,
     SL_LOP_LIMIT,
     SL_LOP_DISTINCT,
-    SL_LOP_SETOP
+    SL_LOP_SETOP,
+    SL_LOP_WINDOW_TVF       /* TUMBLE / HOP / CUMULATE / SESSION over children[0] */
 } sl_logical_kind;
+
+/* Window table functions (SL_LOP_WINDOW_TVF, physical WINDOW_TVF / SESSION_WINDOW). */
+typedef enum sl_window_kind {
+    SL_WINDOW_TUMBLE,
+    SL_WINDOW_HOP,
+    SL_WINDOW_CUMULATE,
+    SL_WINDOW_SESSION
+} sl_window_kind;
 
 typedef enum sl_join_type {
     SL_JOIN_INNER,
@@ -155,9 +167,27 @@ typedef struct sl_logical_op {
     sl_setop_kind setop;
     bool setop_all;
 
+    /* TABLE_FUNCTION reading a CREATE SOURCE source: the catalog entry and its watermark
+     * expression bound over this op's own columns (table_index, schema column); NULL = no
+     * watermark. Column pruning keeps the columns the watermark reads. */
+    const struct sl_source *source;
+    sl_expr *watermark;
+
+    /* WINDOW_TVF: the window kind, the time column (an expression over the child, a
+     * column reference), sizes in microseconds as in physical.h (TUMBLE size [+ offset],
+     * HOP slide + size, CUMULATE slide = step + size = max size, SESSION size = gap) and
+     * SESSION's PARTITION BY keys in exprs/expr_count. */
+    sl_window_kind window_kind;
+    sl_expr *window_time;
+    int64_t window_size;
+    int64_t window_slide;
+    int64_t window_offset;
+
     /* EMPTY: column types given by column_count/types directly */
 } sl_logical_op;
 
+/* "TUMBLE", "HOP", "CUMULATE", "SESSION" for EXPLAIN and plan dumps. */
+const char *sl_window_kind_name(sl_window_kind kind);
 /* "INNER", "LEFT", ... for EXPLAIN and plan dumps. */
 const char *sl_join_type_name(sl_join_type type);
 

@@ -10,7 +10,10 @@
  *     otherwise NESTED_LOOP_JOIN;
  *   LIMIT over SORT → TOP_N;  DISTINCT → HASH_AGGREGATE over all columns;
  *   UNION → UNION_ALL (+ HASH_AGGREGATE when DISTINCT); INTERSECT / EXCEPT → SET_OPERATION;
- *   DUMMY → VALUES of one row and no columns.
+ *   DUMMY → VALUES of one row and no columns;
+ *   WINDOW_TVF → WINDOW_TVF (TUMBLE / HOP / CUMULATE) or SESSION_WINDOW (SESSION), with
+ *     window_column = the time column's position in the child and the SESSION
+ *     partition keys in exprs.
  * A TABLE_FUNCTION gets the columns it produces (scan_columns, when pruned) and, when its
  * function takes filters, the `column op constant` conjuncts of the FILTER above it.
  * Leftover subqueries, aggregates outside AGGREGATE or correlated columns are internal
@@ -44,6 +47,12 @@ static const char *const kind_names[SL_POP_KIND_COUNT_] = {
     [SL_POP_RESULT] = "RESULT",
     [SL_POP_INSERT] = "INSERT",
     [SL_POP_COPY_TO] = "COPY_TO",
+    [SL_POP_WINDOW_TVF] = "WINDOW_TVF",
+    [SL_POP_SESSION_WINDOW] = "SESSION_WINDOW",
+    [SL_POP_WINDOW_AGGREGATE] = "WINDOW_AGGREGATE",
+    [SL_POP_STREAM_AGGREGATE] = "STREAM_AGGREGATE",
+    [SL_POP_STREAM_JOIN] = "STREAM_JOIN",
+    [SL_POP_STREAM_TOP_N] = "STREAM_TOP_N",
 };
 
 const char *sl_physical_kind_name(sl_physical_kind kind)
@@ -470,6 +479,14 @@ static sl_status plan_node(sl_plan_context *ctx, const sl_logical_op *lop, sl_ph
             for (uint32_t i = 0; i < lop->column_count; i++)
                 p->scan_columns[i] = lop->columns[i].column_index;
         }
+        if (lop->source) {
+            p->source_name = lop->source->name;
+            p->source = lop->source;
+            if (lop->watermark) {   /* over the op's own (scanned) columns */
+                resolver rw = { arena, { lop, NULL }, 1, false, false, "" };
+                SL_TRY(resolve(&rw, lop->watermark, &p->watermark, err));
+            }
+        }
         break;
     case SL_LOP_VALUES:
         return plan_values(ctx, lop, out, err);
@@ -536,6 +553,25 @@ static sl_status plan_node(sl_plan_context *ctx, const sl_logical_op *lop, sl_ph
         p->expr_count = lop->expr_count;
         SL_TRY(resolve_list(&rc, lop->exprs, lop->expr_count, &p->exprs, err));
         break;
+    case SL_LOP_WINDOW_TVF: {
+        p = new_op(ctx, lop->window_kind == SL_WINDOW_SESSION ? SL_POP_SESSION_WINDOW : SL_POP_WINDOW_TVF, 1);
+        if (!p)
+            return sl_error_oom(err);
+        SL_TRY(plan_children(ctx, lop, p, err));
+        const sl_expr *time = lop->window_time;
+        int pos = time && time->kind == SL_EXPR_COLUMN ? sl_logical_find_column(child, time->binding) : -1;
+        if (pos < 0)
+            return sl_error_set(err, SL_ERR_INTERNAL, "WINDOW_TVF time column not found in its input");
+        p->window_kind = lop->window_kind;
+        p->window_column = (uint32_t)pos;
+        p->window_size = lop->window_size;
+        p->window_slide = lop->window_slide;
+        p->window_offset = lop->window_offset;
+        rc.where = "SESSION_WINDOW partition keys";
+        p->expr_count = lop->expr_count;
+        SL_TRY(resolve_list(&rc, lop->exprs, lop->expr_count, &p->exprs, err));
+        break;
+    }
     case SL_LOP_JOIN: {
         sl_physical_op *l, *r;
         SL_TRY(plan_node(ctx, lop->children[0], &l, err));

@@ -18,6 +18,10 @@
  *   UNION_ALL / SET_OPERATION              children[0]'s columns (types equal)
  *   WINDOW                                 child's columns ++ one per window expr
  *   RESULT / INSERT / COPY_TO              (sinks; INSERT and COPY_TO produce one BIGINT row count)
+ *   WINDOW_TVF / SESSION_WINDOW            child's columns ++ window_start, window_end, window_time
+ *   WINDOW_AGGREGATE / STREAM_AGGREGATE    groups ++ aggregates (as HASH_AGGREGATE)
+ *   STREAM_JOIN                            as HASH_JOIN (INNER/LEFT/RIGHT/FULL: left ++ right)
+ *   STREAM_TOP_N                           child's columns (++ the row number when rank_column)
  *
  * The build side of a hash join is always children[1].
  */
@@ -28,6 +32,7 @@
 
 struct sl_copy_options;  /* formats/copy.h */
 struct sl_table_filter;  /* plan/table_function.h */
+struct sl_source;        /* catalog/catalog.h */
 
 typedef enum sl_physical_kind {
     SL_POP_TABLE_SCAN,
@@ -48,6 +53,13 @@ typedef enum sl_physical_kind {
     SL_POP_RESULT,
     SL_POP_INSERT,
     SL_POP_COPY_TO,
+    /* window table functions (both modes) and streaming-only operators (src/stream/README.md) */
+    SL_POP_WINDOW_TVF,          /* TUMBLE / HOP / CUMULATE: assigns windows, stateless */
+    SL_POP_SESSION_WINDOW,      /* SESSION: batch = blocking, streaming = closes on watermark */
+    SL_POP_WINDOW_AGGREGATE,    /* streaming: group by window, emit each window once on close */
+    SL_POP_STREAM_AGGREGATE,    /* streaming: group by, changelog output, retracting input */
+    SL_POP_STREAM_JOIN,         /* streaming: symmetric hash join, interval/window state pruning */
+    SL_POP_STREAM_TOP_N,        /* streaming: ROW_NUMBER() <= N per partition, changelog output */
     SL_POP_KIND_COUNT_
 } sl_physical_kind;
 
@@ -115,6 +127,59 @@ typedef struct sl_physical_op {
     struct sl_table *target;
     /* COPY_TO */
     struct sl_copy_options *copy;
+
+    /* ---- continuous execution (plan/streaming.c fills these; src/stream/README.md) */
+    bool streaming;                /* part of a continuous query: runs as a push stage */
+    bool append_only;              /* the output never carries retractions */
+    /* Per output column (column_count entries, NULL = none): an event-time column whose
+     * value, on every row emitted after this operator forwarded WATERMARK(w), is >= w
+     * (late rows aside). Window operators group on these; joins prune state with them. */
+    bool *time_columns;
+    /* Where rows that arrive behind the watermark at this operator go (window, session,
+     * interval join): NULL = dropped and counted in the operator's metrics. */
+    struct sl_table *late_rows_table;
+
+    /* TABLE_FUNCTION reading a source: the source name (metrics, late rows), the watermark
+     * expression over the *scanned* columns (NULL = none), idle_timeout in microseconds
+     * (0 = a silent split never stops holding the watermark back). */
+    const char *source_name;
+    const struct sl_source *source;
+    sl_expr *watermark;
+    int64_t idle_timeout;
+
+    /* WINDOW_TVF / SESSION_WINDOW: window_column is the time column (position in the
+     * child); sizes in microseconds. TUMBLE: size (+ offset). HOP: slide, size. CUMULATE:
+     * slide = step, size = max size. SESSION: size = gap; exprs/expr_count = PARTITION BY
+     * keys over the child. */
+    sl_window_kind window_kind;
+    uint32_t window_column;
+    int64_t window_size;
+    int64_t window_slide;
+    int64_t window_offset;
+
+    /* WINDOW_AGGREGATE: exprs/aggregates as HASH_AGGREGATE; window_end_group = the group
+     * key (index into exprs) holding window_end: a window is final once the watermark
+     * reaches it. STREAM_AGGREGATE: exprs/aggregates as HASH_AGGREGATE. */
+    uint32_t window_end_group;
+
+    /* STREAM_JOIN: join_type, key_count, probe_keys (left), build_keys (right),
+     * key_null_equal and condition as HASH_JOIN. State pruning (plan/interval_join.c):
+     * state_bounds[s] (state_bound_count[s] exprs over side s's own columns) — a stored
+     * row r of side s can never match a row of the other side whose time column is greater
+     * than any bound(r); once the other side's watermark passes min(bound(r)), r is dropped.
+     * time_column[s]: side s's event-time column (position in side s), or -1. */
+    uint32_t state_bound_count[2];
+    sl_expr **state_bounds[2];
+    int32_t time_column[2];
+
+    /* RESULT of a continuous query: EMIT CHANGES — the output is the changelog, with a
+     * leading VARCHAR column `op` ('+I', '-U', '+U', '-D') before the query's columns. */
+    bool emit_changes;
+
+    /* STREAM_TOP_N: exprs/expr_count = PARTITION BY keys, orders/order_count = ORDER BY,
+     * limit = N (rows with row number <= N are kept); rank_column: the output has one more
+     * BIGINT column, the row number. */
+    bool rank_column;
 } sl_physical_op;
 
 sl_physical_op *sl_physical_new(sl_arena *arena, sl_physical_kind kind, uint32_t child_count);

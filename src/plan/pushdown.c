@@ -13,6 +13,8 @@
  *   RIGHT               mirror of LEFT (ON conjuncts over the left side go left)
  *   PROJECT / AGGREGATE conjuncts are rewritten through the projection / group keys
  *   SORT, DISTINCT      transparent
+ *   WINDOW_TVF          conjuncts over the child's columns go below (SESSION: only those
+ *                       over its partition keys)
  * Anything else stops the descent and keeps a FILTER on top.
  *
  * OR rewrites (applied to every conjunct that enters the list or a join condition):
@@ -308,10 +310,51 @@ static sl_status push_through(sl_plan_context *ctx, sl_logical_op *op, sl_expr_l
     return wrap_filter(ctx, op, &above, out, err);
 }
 
+/* True when every column e reads (at this level) is one of the SESSION partition keys. */
+static bool reads_only_keys(const sl_expr *e, const sl_logical_op *window)
+{
+    if (e->kind == SL_EXPR_COLUMN && e->depth == 0) {
+        for (uint32_t i = 0; i < window->expr_count; i++) {
+            const sl_expr *k = window->exprs[i];
+            if (k->kind == SL_EXPR_COLUMN && k->binding.table_index == e->binding.table_index &&
+                k->binding.column_index == e->binding.column_index)
+                return true;
+        }
+        return false;
+    }
+    if (e->kind == SL_EXPR_AGGREGATE || e->kind == SL_EXPR_WINDOW)
+        return false;
+    for (uint32_t i = 0; i < e->arg_count; i++)
+        if (!reads_only_keys(e->args[i], window))
+            return false;
+    return true;
+}
+
+/* WINDOW_TVF: TUMBLE / HOP / CUMULATE assign windows row by row, so conjuncts over the
+ * child's columns go below. SESSION windows depend on which rows are present: only
+ * conjuncts over the partition keys (which drop whole partitions) go below. */
+static sl_status push_window_tvf(sl_plan_context *ctx, sl_logical_op *op, sl_expr_list *preds, sl_logical_op **out,
+                                 sl_error *err)
+{
+    sl_logical_op *child = op->children[0];
+    sl_expr_list down = { 0 }, above = { 0 };
+    for (uint32_t i = 0; i < preds->count; i++) {
+        sl_expr *p = preds->items[i];
+        bool ok = pushable(p) && sl_expr_bound_by(p, child) &&
+                  (op->window_kind != SL_WINDOW_SESSION || reads_only_keys(p, op));
+        SL_TRY(sl_expr_list_push(ctx->arena, ok ? &down : &above, p, err));
+    }
+    SL_TRY(push(ctx, child, &down, &op->children[0], err));
+    SL_TRY(sl_logical_columns(ctx, op, err));
+    return wrap_filter(ctx, op, &above, out, err);
+}
+
 static sl_status push(sl_plan_context *ctx, sl_logical_op *op, sl_expr_list *preds, sl_logical_op **out,
                       sl_error *err)
 {
     switch (op->kind) {
+    case SL_LOP_WINDOW_TVF:
+        return push_window_tvf(ctx, op, preds, out, err);
     case SL_LOP_FILTER:
         for (uint32_t i = 0; i < op->predicate_count; i++)
             SL_TRY(split_factored(ctx->arena, op->predicates[i], preds, err));

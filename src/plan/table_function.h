@@ -66,6 +66,14 @@ typedef struct sl_table_function {
      * an ignore_errors policy are added to exec->rows_rejected. */
     sl_status (*next)(void *state, sl_exec_context *exec, sl_batch **out, sl_error *err);
     void (*free)(void *state);
+    /* Optional, for sources with splits or partitions (continuous queries keep one
+     * watermark per split; the source's watermark is the minimum over the splits that
+     * have not ended or gone idle). split_count: how many splits the scan reads (NULL: 1).
+     * batch_split: the split of the batch next() returned last (every batch holds rows of
+     * one split). split_ended: true once `split` will produce no more rows. */
+    uint32_t (*split_count)(void *state);
+    uint32_t (*batch_split)(void *state);
+    bool (*split_ended)(void *state, uint32_t split);
 } sl_table_function;
 
 /* Lookup by lower-case name; NULL if unknown. */

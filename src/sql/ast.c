@@ -479,6 +479,32 @@ static void print_table_ref(printer *pr, const sl_ast_table_ref *r)
             out(pr, ")");
         }
         break;
+    case SL_AST_TABLE_WINDOW: {
+        static const char *const kinds[] = { "tumble", "hop", "cumulate", "session" };
+        out(pr, "(window-%s ", kinds[r->window.kind]);
+        print_table_ref(pr, r->window.input);
+        out(pr, " ");
+        print_expr(pr, r->window.time_column);
+        if (r->window.partition_count) {
+            out(pr, " (partition-by ");
+            print_expr_list(pr, r->window.partition_by, r->window.partition_count);
+            out(pr, ")");
+        }
+        if (r->window.slide) {
+            out(pr, " (slide ");
+            print_expr(pr, r->window.slide);
+            out(pr, ")");
+        }
+        out(pr, " (size ");
+        print_expr(pr, r->window.size);
+        out(pr, ")");
+        if (r->window.offset) {
+            out(pr, " (offset ");
+            print_expr(pr, r->window.offset);
+            out(pr, ")");
+        }
+        break;
+    }
     }
     print_alias(pr, r);
     out(pr, ")");
@@ -596,6 +622,8 @@ static void print_query(printer *pr, const sl_ast_query *q)
         print_expr(pr, q->offset);
         out(pr, ")");
     }
+    if (q->emit != SL_AST_EMIT_NONE)
+        out(pr, " (emit %s)", q->emit == SL_AST_EMIT_CHANGES ? "changes" : "on-window-close");
     if (wrapped)
         out(pr, ")");
 }

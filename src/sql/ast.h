@@ -333,8 +333,24 @@ typedef enum sl_ast_table_ref_kind {
     SL_AST_TABLE_BASE,          /* base: a table, view or CTE by name */
     SL_AST_TABLE_SUBQUERY,      /* subquery: (SELECT ...) alias / (VALUES ...) alias */
     SL_AST_TABLE_FUNCTION,      /* function: read_csv('f', header = true), range(5) */
-    SL_AST_TABLE_JOIN           /* join */
+    SL_AST_TABLE_JOIN,          /* join */
+    SL_AST_TABLE_WINDOW         /* window: TUMBLE / HOP / CUMULATE / SESSION (bind_window.c) */
 } sl_ast_table_ref_kind;
+
+/* Window table functions in FROM. Both spellings give the same node:
+ *   TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), size [, offset]))      Flink (named arguments
+ *   TABLE(HOP(TABLE t, DESCRIPTOR(ts), slide, size [, offset]))   DATA =>, TIMECOL =>,
+ *   TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), step, size [, off]))  SIZE =>, SLIDE =>,
+ *   TABLE(SESSION(TABLE t PARTITION BY k, .., DESCRIPTOR(ts), gap))  STEP =>, OFFSET =>,
+ *                                                                 GAP => in any order)
+ *   TUMBLE(t, ts, size [, offset]), HOP(t, ts, slide, size [, offset]),
+ *   CUMULATE(t, ts, step, size [, offset]), SESSION(t, ts, gap)   short form (RisingWave) */
+typedef enum sl_ast_window_kind {
+    SL_AST_WINDOW_TUMBLE,
+    SL_AST_WINDOW_HOP,
+    SL_AST_WINDOW_CUMULATE,
+    SL_AST_WINDOW_SESSION
+} sl_ast_window_kind;
 
 typedef enum sl_ast_join_type {
     SL_AST_JOIN_INNER,
@@ -372,6 +388,16 @@ struct sl_ast_table_ref {
             sl_ast_ident *using_columns;   /* USING (a, b) */
             uint32_t using_count;
         } join;
+        struct {
+            sl_ast_window_kind kind;
+            sl_ast_table_ref *input;        /* BASE: the table, view, CTE or source */
+            sl_ast_expr *time_column;       /* DESCRIPTOR(c) or c: a column expression */
+            sl_ast_expr **partition_by;     /* SESSION: TABLE t PARTITION BY keys */
+            uint32_t partition_count;
+            sl_ast_expr *size;              /* TUMBLE / HOP size, CUMULATE max size, SESSION gap */
+            sl_ast_expr *slide;             /* HOP slide, CUMULATE step; NULL otherwise */
+            sl_ast_expr *offset;            /* NULL = no offset */
+        } window;
     };
 };
 
@@ -422,6 +448,13 @@ typedef struct sl_ast_select_core {
     sl_ast_expr *qualify;       /* QUALIFY (DuckDB), NULL when absent */
 } sl_ast_select_core;
 
+/* A trailing EMIT clause (streaming result mode, src/stream/README.md). */
+typedef enum sl_ast_emit {
+    SL_AST_EMIT_NONE,
+    SL_AST_EMIT_CHANGES,            /* EMIT CHANGES */
+    SL_AST_EMIT_ON_WINDOW_CLOSE     /* EMIT ON WINDOW CLOSE */
+} sl_ast_emit;
+
 /* A query expression. ORDER BY / LIMIT / OFFSET and WITH apply to the whole query
  * (the set operation's result for SET_OP), exactly as in PostgreSQL's SelectStmt.
  * A parenthesised query is just a nested sl_ast_query. */
@@ -454,6 +487,10 @@ struct sl_ast_query {
     uint32_t order_count;
     sl_ast_expr *limit;         /* LIMIT n / FETCH FIRST n ROWS ONLY; NULL = none or ALL */
     sl_ast_expr *offset;        /* OFFSET n; NULL = none */
+    /* EMIT clause, written after GROUP BY / HAVING or at the end of the query; only the
+     * outermost query of a SELECT statement may have one (the binder checks). */
+    sl_ast_emit emit;
+    int emit_position;
 };
 
 /* ------------------------------------------------------------------ statements */

@@ -699,6 +699,8 @@ static sl_status bind_window(sl_binder *b, const sl_ast_expr *e, sl_bind_mode mo
 static sl_status bind_function(sl_binder *b, const sl_ast_expr *e, sl_bind_mode mode, sl_expr **out, sl_error *err)
 {
     const char *name = function_name(e);
+    if (sl_bind_is_group_window_ref(e))   /* TUMBLE_START(ts, size) & co. */
+        return sl_bind_group_window_ref(b, e, out, err);
     if (e->function.over)
         return bind_window(b, e, mode, out, err);
     if (e->function.star || sl_aggregate_exists(name))

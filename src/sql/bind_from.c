@@ -750,6 +750,7 @@ sl_status sl_bind_from(sl_binder *b, const sl_ast_table_ref *ref, sl_logical_op 
     case SL_AST_TABLE_SUBQUERY: return bind_derived_table(b, ref, out, err);
     case SL_AST_TABLE_FUNCTION: return bind_table_function(b, ref, out, err);
     case SL_AST_TABLE_JOIN: return bind_join(b, ref, out, err);
+    case SL_AST_TABLE_WINDOW: return sl_bind_window_table(b, ref, out, err);
     }
     return sl_error_set_at(err, SL_ERR_INTERNAL, ref->position, "unknown FROM item");
 }

@@ -84,6 +84,10 @@ typedef struct sl_binder {
     const sl_ast_select_core *core;  /* for named windows */
     /* select list (for aliases in GROUP BY / ORDER BY) */
     const sl_ast_select_core *select_core;
+    /* Flink legacy group window of the SELECT being bound (GROUP BY TUMBLE(..)), or NULL. */
+    struct sl_bind_group_window *group_window;
+    /* This level's query may carry an EMIT clause (the outermost query of a SELECT). */
+    bool emit_allowed;
 } sl_binder;
 
 /* What an expression context allows. */
@@ -116,6 +120,24 @@ sl_status sl_bind_cast_columns(sl_binder *b, sl_logical_op *plan, const sl_type 
                                sl_error *err);
 /* Folds a constant expression to a value (string bytes moved into the arena). */
 sl_status sl_bind_fold_constant(sl_binder *b, sl_expr *e, sl_value *out, sl_error *err);
+
+/* Adds e to the GROUP BY list unless an equal expression is there. */
+sl_status sl_bind_add_group(sl_binder *b, sl_expr *e, sl_error *err);
+
+/* ---------------------------------------------------------------- bind_window.c */
+/* TUMBLE / HOP / CUMULATE / SESSION in FROM: a WINDOW_TVF added to the scope. */
+sl_status sl_bind_window_table(sl_binder *b, const sl_ast_table_ref *ref, sl_logical_op **out, sl_error *err);
+/* Is e a GROUP BY TUMBLE / HOP / SESSION call (legacy group window)? */
+bool sl_bind_is_group_window_call(const sl_ast_expr *e);
+/* Finds the legacy group window in core's GROUP BY (at most one); if there is one, wraps
+ * *plan (FROM + WHERE) in its WINDOW_TVF and records it in b->group_window. */
+sl_status sl_bind_group_window(sl_binder *b, const sl_ast_select_core *core, sl_logical_op **plan, sl_error *err);
+/* Adds the group window's window_start and window_end to the GROUP BY list. */
+sl_status sl_bind_group_window_groups(sl_binder *b, sl_error *err);
+/* Is e a TUMBLE_START / _END / _ROWTIME (HOP_*, SESSION_*) call? */
+bool sl_bind_is_group_window_ref(const sl_ast_expr *e);
+/* Binds such a call to the group window's column (arguments checked against GROUP BY). */
+sl_status sl_bind_group_window_ref(sl_binder *b, const sl_ast_expr *e, sl_expr **out, sl_error *err);
 
 /* ---------------------------------------------------------------- bind_from.c */
 sl_status sl_bind_from(sl_binder *b, const sl_ast_table_ref *ref, sl_logical_op **out, sl_error *err);

@@ -359,7 +359,7 @@ static bool has_column_in_from(sl_binder *b, const char *name)
     return false;
 }
 
-static sl_status add_group(sl_binder *b, sl_expr *g, sl_error *err)
+sl_status sl_bind_add_group(sl_binder *b, sl_expr *g, sl_error *err)
 {
     for (uint32_t i = 0; i < b->group_count; i++)
         if (sl_expr_equal(b->groups[i], g))
@@ -399,7 +399,7 @@ static sl_status bind_group_item(sl_binder *b, const sl_ast_expr *ast, select_en
                                    "GROUP BY clause cannot contain window functions!");
         SL_TRY(sl_bind_expr(b, target, SL_BIND_PLAIN, &bound, err));
     }
-    return add_group(b, bound, err);
+    return sl_bind_add_group(b, bound, err);
 }
 
 static const char *entry_name(sl_binder *b, const sl_ast_select_item *item, const sl_expr *bound)
@@ -439,6 +439,9 @@ static sl_status bind_select(sl_binder *b, const sl_ast_query *q, sl_logical_op 
         SL_TRY(bind_predicate(b, core->where, SL_BIND_PLAIN, false, "WHERE clause", &w, err));
         SL_TRY(add_filter(b, &plan, w, err));
     }
+
+    /* Flink legacy group window (GROUP BY TUMBLE(ts, size), ...): WINDOW_TVF below the aggregate. */
+    SL_TRY(sl_bind_group_window(b, core, &plan, err));
 
     /* Is this an aggregate query? */
     bool aggregating = core->group_count > 0 || core->group_by_all || core->having != NULL;
@@ -488,8 +491,12 @@ static sl_status bind_select(sl_binder *b, const sl_ast_query *q, sl_logical_op 
     }
 
     /* GROUP BY */
-    for (uint32_t i = 0; i < core->group_count; i++)
-        SL_TRY(bind_group_item(b, core->group_by[i], entries, entry_count, err));
+    for (uint32_t i = 0; i < core->group_count; i++) {
+        if (b->group_window && sl_bind_is_group_window_call(core->group_by[i]))
+            SL_TRY(sl_bind_group_window_groups(b, err));
+        else
+            SL_TRY(bind_group_item(b, core->group_by[i], entries, entry_count, err));
+    }
     if (core->group_by_all) {
         for (uint32_t i = 0; i < entry_count; i++) {
             if (entries[i].ast && (sl_ast_has_aggregate(entries[i].ast) || sl_ast_has_window(entries[i].ast)))
@@ -499,7 +506,7 @@ static sl_status bind_select(sl_binder *b, const sl_ast_query *q, sl_logical_op 
                 SL_TRY(sl_bind_expr(b, entries[i].ast, SL_BIND_PLAIN, &g, err));
             if (sl_expr_is_foldable(g))
                 continue;
-            SL_TRY(add_group(b, g, err));
+            SL_TRY(sl_bind_add_group(b, g, err));
         }
     }
 
@@ -707,6 +714,10 @@ static sl_status bind_select(sl_binder *b, const sl_ast_query *q, sl_logical_op 
 
 sl_status sl_bind_query(sl_binder *b, const sl_ast_query *q, sl_logical_op **out, sl_error *err)
 {
+    if (q->emit != SL_AST_EMIT_NONE && !b->emit_allowed)
+        return sl_error_set_at(err, SL_ERR_SYNTAX, q->emit_position,
+                               "EMIT is only allowed at the end of a SELECT statement");
+    b->emit_allowed = false;
     if (q->cte_count > 0) {
         if (q->recursive)
             return sl_error_set_at(err, SL_ERR_SYNTAX, q->position, "WITH RECURSIVE is not supported yet");

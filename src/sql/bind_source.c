@@ -5,8 +5,8 @@
  *
  * A source is bound afresh at every reference, like a view: its stored options go through
  * the connector's bind again, which yields the scan's bind data in the query's arena.
- * Querying an unbounded source fails here, at planning time, until continuous execution
- * exists.
+ * The scan carries the source and its watermark expression (bound over the scan's own
+ * columns) so that a continuous query can generate watermarks (src/stream/README.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +37,7 @@ static sl_status source_spec(sl_binder *b, const sl_source *source, int position
     spec->columns = source->columns;
     spec->column_count = source->column_count;
     spec->position = position;
+    spec->catalog = b->catalog;
     return SL_OK;
 }
 
@@ -52,15 +53,10 @@ static char *option_text(sl_binder *b, const sl_value *v)
     return sl_bind_strdup(b, buf);
 }
 
-static const char *bound_option_name(const char *connector)
-{
-    return strcasecmp(connector, "datagen") == 0 ? "number_of_rows" : "max_events";
-}
-
-/* Binds `sql_text` (or the parsed `ast`) as the watermark expression over the source's
- * columns; it must be a TIMESTAMP. */
+/* Binds `ast` as the watermark expression over the source's columns, which carry the
+ * bindings (table_index, column number); it must be a TIMESTAMP. *out may be NULL. */
 static sl_status bind_watermark(sl_binder *b, const sl_source *source, const sl_ast_expr *ast, int position,
-                                sl_error *err)
+                                uint32_t table_index, sl_expr **out, sl_error *err)
 {
     uint32_t n = source->column_count;
     const char **names = sl_arena_alloc(b->arena, sizeof(char *) * (n ? n : 1));
@@ -68,7 +64,6 @@ static sl_status bind_watermark(sl_binder *b, const sl_source *source, const sl_
     sl_column_binding *bindings = sl_arena_alloc(b->arena, sizeof(sl_column_binding) * (n ? n : 1));
     if (!names || !types || !bindings)
         return oom(err);
-    uint32_t table_index = sl_bind_next_index(b);
     for (uint32_t i = 0; i < n; i++) {
         names[i] = source->columns[i].name;
         types[i] = source->columns[i].type;
@@ -90,6 +85,8 @@ static sl_status bind_watermark(sl_binder *b, const sl_source *source, const sl_
                                "the watermark expression of source \"%s\" must be a TIMESTAMP, not %s", source->name,
                                sl_type_name(e->type, tn, sizeof tn));
     }
+    if (out)
+        *out = e;
     return SL_OK;
 }
 
@@ -223,7 +220,7 @@ sl_status sl_bind_create_source(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_
         const char *saved_sql = b->sql;
         if (expr != cs->watermark)
             b->sql = text;
-        sl_status st = bind_watermark(b, src, expr, position, err);
+        sl_status st = bind_watermark(b, src, expr, position, sl_bind_next_index(b), NULL, err);
         b->sql = saved_sql;
         if (st != SL_OK) {
             if (expr != cs->watermark && err)
@@ -244,11 +241,6 @@ sl_status sl_bind_source_scan(sl_binder *b, const sl_source *source, int positio
     if (!connector)
         return sl_error_set_at(err, SL_ERR_INTERNAL, position, "source \"%s\" has an unknown connector '%s'",
                                source->name, source->connector);
-    if (!source->bounded)
-        return sl_error_set_at(err, SL_ERR_INVALID_ARG, position,
-                               "source '%s' is unbounded: continuous queries arrive in a later release; bound it "
-                               "with %s = N to query it as a table",
-                               source->name, bound_option_name(source->connector));
     sl_connector_spec spec;
     sl_connector_bound bound;
     memset(&bound, 0, sizeof bound);
@@ -265,6 +257,20 @@ sl_status sl_bind_source_scan(sl_binder *b, const sl_source *source, int positio
     op->function_types = bound.types;
     op->function_names = bound.names;
     op->table_index = sl_bind_next_index(b);
+    op->source = source;
+    if (source->watermark_sql) {
+        sl_ast_expr *parsed = NULL;
+        SL_TRY(sl_parse_expression(b->arena, source->watermark_sql, &parsed, err));
+        const char *saved_sql = b->sql;
+        b->sql = source->watermark_sql;
+        sl_status st = bind_watermark(b, source, parsed, 0, op->table_index, &op->watermark, err);
+        b->sql = saved_sql;
+        if (st != SL_OK) {
+            if (err)
+                err->position = position;
+            return st;
+        }
+    }
     SL_TRY(sl_logical_columns(b->ctx, op, err));
     *out = op;
     return SL_OK;

@@ -714,10 +714,16 @@ static sl_status bind_statement(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_
 {
     s->position = stmt->position;
     switch (stmt->kind) {
-    case SL_AST_STMT_SELECT:
+    case SL_AST_STMT_SELECT: {
         s->kind = SL_BOUND_SELECT;
-        SL_TRY(sl_bind_subquery(b, NULL, stmt->select.query, NULL, 0, b->sql, &s->plan, err));
+        sl_binder top;
+        sl_binder_init(&top, b->ctx, b->catalog, b->sql, b->options, NULL, NULL, 0);
+        top.emit_allowed = true;   /* the trailing EMIT clause belongs to this query */
+        SL_TRY(sl_bind_query(&top, stmt->select.query, &s->plan, err));
+        s->emit_changes = stmt->select.query->emit == SL_AST_EMIT_CHANGES;
+        s->emit_on_window_close = stmt->select.query->emit == SL_AST_EMIT_ON_WINDOW_CLOSE;
         return set_outputs(s);
+    }
     case SL_AST_STMT_EXPLAIN: {
         s->kind = SL_BOUND_EXPLAIN;
         s->explain_analyze = stmt->explain.analyze;
@@ -858,6 +864,14 @@ static void count_table_ref(param_count *pc, const sl_ast_table_ref *r)
     switch (r->kind) {
     case SL_AST_TABLE_SUBQUERY: count_query(pc, r->subquery.query); break;
     case SL_AST_TABLE_FUNCTION: count_expr(pc, r->function.call); break;
+    case SL_AST_TABLE_WINDOW:
+        count_expr(pc, r->window.time_column);
+        for (uint32_t i = 0; i < r->window.partition_count; i++)
+            count_expr(pc, r->window.partition_by[i]);
+        count_expr(pc, r->window.size);
+        count_expr(pc, r->window.slide);
+        count_expr(pc, r->window.offset);
+        break;
     case SL_AST_TABLE_JOIN:
         count_table_ref(pc, r->join.left);
         count_table_ref(pc, r->join.right);

@@ -93,6 +93,9 @@ typedef struct sl_bound_statement {
 
     /* SELECT, INSERT source, CREATE TABLE AS, COPY TO: the logical plan. */
     sl_logical_op *plan;
+    /* The query's trailing EMIT clause (src/stream/README.md). */
+    bool emit_changes;               /* ... EMIT CHANGES */
+    bool emit_on_window_close;       /* ... EMIT ON WINDOW CLOSE */
     /* Output (SELECT / EXPLAIN / SHOW): column names and types, plan->column_count of them. */
     uint32_t column_count;
     const char **names;

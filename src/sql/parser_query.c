@@ -107,6 +107,186 @@ static bool name_table_function_args(sl_parser *p, sl_ast_expr *call)
     return true;
 }
 
+/* ------------------------------------------------------------------ window table functions */
+
+/* TUMBLE / HOP / CUMULATE / SESSION when `word` names one (unquoted), else -1. */
+static int window_kind_of(const sl_token *t)
+{
+    if (t->kind != SL_TOKEN_IDENT)
+        return -1;
+    if (sl_parser_is_keyword(t, "tumble"))
+        return SL_AST_WINDOW_TUMBLE;
+    if (sl_parser_is_keyword(t, "hop"))
+        return SL_AST_WINDOW_HOP;
+    if (sl_parser_is_keyword(t, "cumulate"))
+        return SL_AST_WINDOW_CUMULATE;
+    if (sl_parser_is_keyword(t, "session"))
+        return SL_AST_WINDOW_SESSION;
+    return -1;
+}
+
+static const char *const window_kind_names[] = { "TUMBLE", "HOP", "CUMULATE", "SESSION" };
+
+/* Argument slots of a window table function, in positional order per kind. */
+enum { WARG_DATA, WARG_TIMECOL, WARG_SIZE, WARG_SLIDE, WARG_OFFSET, WARG_COUNT_ };
+
+static const int window_positional[4][5] = {
+    [SL_AST_WINDOW_TUMBLE] = { WARG_DATA, WARG_TIMECOL, WARG_SIZE, WARG_OFFSET, -1 },
+    [SL_AST_WINDOW_HOP] = { WARG_DATA, WARG_TIMECOL, WARG_SLIDE, WARG_SIZE, WARG_OFFSET },
+    [SL_AST_WINDOW_CUMULATE] = { WARG_DATA, WARG_TIMECOL, WARG_SLIDE, WARG_SIZE, WARG_OFFSET },
+    [SL_AST_WINDOW_SESSION] = { WARG_DATA, WARG_TIMECOL, WARG_SIZE, -1, -1 },
+};
+
+/* The slot of a Flink argument name for `kind`, or -1. */
+static int window_named_slot(int kind, const char *name)
+{
+    if (strcmp(name, "data") == 0)
+        return WARG_DATA;
+    if (strcmp(name, "timecol") == 0)
+        return WARG_TIMECOL;
+    if (strcmp(name, "size") == 0 && kind != SL_AST_WINDOW_SESSION)
+        return WARG_SIZE;
+    if (strcmp(name, "gap") == 0 && kind == SL_AST_WINDOW_SESSION)
+        return WARG_SIZE;
+    if (strcmp(name, "slide") == 0 && kind == SL_AST_WINDOW_HOP)
+        return WARG_SLIDE;
+    if (strcmp(name, "step") == 0 && kind == SL_AST_WINDOW_CUMULATE)
+        return WARG_SLIDE;
+    if (strcmp(name, "offset") == 0 && kind != SL_AST_WINDOW_SESSION)
+        return WARG_OFFSET;
+    return -1;
+}
+
+/* True when the tokens at k start the next window argument rather than another
+ * PARTITION BY key: DESCRIPTOR(...) or `name =>`. */
+static bool at_window_argument(sl_parser *p, size_t k)
+{
+    const sl_token *next = sl_parser_peek(p, k + 1);
+    const sl_token *t = sl_parser_peek(p, k);
+    if (sl_parser_is_keyword(t, "descriptor") && next->kind == SL_TOKEN_LPAREN)
+        return true;
+    return (t->kind == SL_TOKEN_IDENT || t->kind == SL_TOKEN_QUOTED_IDENT) &&
+           (next->kind == SL_TOKEN_COLON_EQUALS || (next->kind == SL_TOKEN_OP && strcmp(next->text, "=>") == 0));
+}
+
+/* TABLE name [PARTITION BY k, .. | PARTITION BY (k, ..)] — TABLE is current. */
+static sl_ast_table_ref *parse_window_data(sl_parser *p, sl_ast_table_ref *w)
+{
+    int position = sl_parser_advance(p).position;
+    sl_ast_table_ref *input = new_table_ref(p, SL_AST_TABLE_BASE, position);
+    if (!input || !sl_parser_qualified_name(p, &input->base.name))
+        return NULL;
+    if (!sl_parser_accept_keyword(p, "partition"))
+        return input;
+    if (!sl_parser_expect_keyword(p, "by"))
+        return NULL;
+    if (sl_parser_peek(p, 0)->kind == SL_TOKEN_LPAREN && !sl_parser_at_query(p, 0)) {
+        sl_parser_advance(p);
+        if (!sl_parser_expr_list(p, &w->window.partition_by, &w->window.partition_count) ||
+            !sl_parser_expect(p, SL_TOKEN_RPAREN))
+            return NULL;
+        return input;
+    }
+    uint32_t capacity = 0;
+    for (;;) {
+        sl_ast_expr *key = sl_parser_expr(p);
+        if (!key || !SL_PUSH(p, w->window.partition_by, w->window.partition_count, capacity, key))
+            return NULL;
+        if (sl_parser_peek(p, 0)->kind != SL_TOKEN_COMMA || at_window_argument(p, 1))
+            return input;
+        sl_parser_advance(p);
+    }
+}
+
+/* The arguments of a window table function after its name (current token '('), in
+ * either syntax (see ast.h). Returns the SL_AST_TABLE_WINDOW node. */
+static sl_ast_table_ref *parse_window_function(sl_parser *p, int kind, int position)
+{
+    sl_ast_table_ref *w = new_table_ref(p, SL_AST_TABLE_WINDOW, position);
+    if (!w || !sl_parser_expect(p, SL_TOKEN_LPAREN))
+        return NULL;
+    w->window.kind = (sl_ast_window_kind)kind;
+    const char *fname = window_kind_names[kind];
+    sl_ast_expr *args[WARG_COUNT_] = { 0 };
+    sl_ast_table_ref *input = NULL;
+    uint32_t positional = 0;
+    bool any_named = false;
+    do {
+        bool named = at_window_argument(p, 0) && !sl_parser_peek_keyword(p, 0, "descriptor");
+        const sl_token *t = sl_parser_peek(p, 0);
+        int arg_position = t->position;
+        int slot;
+        if (named) {
+            char *name = t->text;
+            slot = window_named_slot(kind, name);
+            if (slot < 0)
+                return sl_parser_error_at(p, arg_position, "%s has no argument named %s", fname, name);
+            sl_parser_advance(p);
+            sl_parser_advance(p);
+            any_named = true;
+        } else {
+            if (any_named)
+                return sl_parser_error_at(p, arg_position,
+                                          "positional arguments must come before named arguments");
+            if (positional >= 5 || window_positional[kind][positional] < 0)
+                return sl_parser_error_at(p, arg_position, "too many arguments for %s", fname);
+            slot = window_positional[kind][positional++];
+        }
+        if (args[slot] || (slot == WARG_DATA && input))
+            return sl_parser_error_at(p, arg_position, "%s argument given twice", fname);
+        t = sl_parser_peek(p, 0);
+        if (sl_parser_is_keyword(t, "table")) {
+            if (slot != WARG_DATA)
+                return sl_parser_error_at(p, t->position, "TABLE may only be the DATA argument of %s", fname);
+            if (!(input = parse_window_data(p, w)))
+                return NULL;
+            continue;
+        }
+        sl_ast_expr *arg;
+        if (sl_parser_is_keyword(t, "descriptor") && sl_parser_peek(p, 1)->kind == SL_TOKEN_LPAREN) {
+            if (slot != WARG_TIMECOL)
+                return sl_parser_error_at(p, t->position, "DESCRIPTOR may only be the TIMECOL argument of %s",
+                                          fname);
+            sl_parser_advance(p);
+            sl_parser_advance(p);
+            arg = sl_ast_expr_new(p->arena, SL_AST_EXPR_COLUMN, sl_parser_peek(p, 0)->position);
+            if (!arg)
+                return sl_parser_oom(p);
+            if (!sl_parser_qualified_name(p, &arg->column.name) || !sl_parser_expect(p, SL_TOKEN_RPAREN))
+                return NULL;
+        } else if (!(arg = sl_parser_expr(p))) {
+            return NULL;
+        }
+        if (slot == WARG_DATA) {
+            /* short form: a bare table name */
+            if (arg->kind != SL_AST_EXPR_COLUMN)
+                return sl_parser_error_at(p, arg->position, "the first argument of %s must name a table", fname);
+            if (!(input = new_table_ref(p, SL_AST_TABLE_BASE, arg->position)))
+                return NULL;
+            input->base.name = arg->column.name;
+            continue;
+        }
+        args[slot] = arg;
+    } while (sl_parser_accept(p, SL_TOKEN_COMMA));
+    if (!sl_parser_expect(p, SL_TOKEN_RPAREN))
+        return NULL;
+    static const char *const what[4] = {
+        "(TABLE t, DESCRIPTOR(time column), size [, offset])",
+        "(TABLE t, DESCRIPTOR(time column), slide, size [, offset])",
+        "(TABLE t, DESCRIPTOR(time column), step, size [, offset])",
+        "(TABLE t [PARTITION BY keys], DESCRIPTOR(time column), gap)",
+    };
+    if (!input || !args[WARG_TIMECOL] || !args[WARG_SIZE] ||
+        ((kind == SL_AST_WINDOW_HOP || kind == SL_AST_WINDOW_CUMULATE) && !args[WARG_SLIDE]))
+        return sl_parser_error_at(p, position, "%s needs the arguments %s", fname, what[kind]);
+    w->window.input = input;
+    w->window.time_column = args[WARG_TIMECOL];
+    w->window.size = args[WARG_SIZE];
+    w->window.slide = args[WARG_SLIDE];
+    w->window.offset = args[WARG_OFFSET];
+    return w;
+}
+
 /* table | (query) | (join) | function(args) — each with an optional alias. */
 static sl_ast_table_ref *parse_table_primary(sl_parser *p)
 {
@@ -133,6 +313,37 @@ static sl_ast_table_ref *parse_table_primary(sl_parser *p)
             if (ref->kind == SL_AST_TABLE_JOIN)
                 return ref;   /* (a JOIN b) takes no alias here */
         }
+    } else if (sl_parser_peek_keyword(p, 0, "table") && sl_parser_peek(p, 1)->kind == SL_TOKEN_LPAREN) {
+        /* Flink: TABLE(TUMBLE(TABLE t, ...)) */
+        if (lateral)
+            return sl_parser_syntax_error(p);
+        sl_parser_advance(p);
+        sl_parser_advance(p);
+        const sl_token *t = sl_parser_peek(p, 0);
+        int kind = window_kind_of(t);
+        if (kind < 0 || sl_parser_peek(p, 1)->kind != SL_TOKEN_LPAREN)
+            return sl_parser_error_at(p, t->position,
+                                      "expected TUMBLE, HOP, CUMULATE or SESSION inside TABLE(...)");
+        int call_position = t->position;
+        sl_parser_advance(p);
+        if (!sl_parser_enter(p, call_position))
+            return NULL;
+        ref = parse_window_function(p, kind, call_position);
+        sl_parser_leave(p);
+        if (!ref || !sl_parser_expect(p, SL_TOKEN_RPAREN))
+            return NULL;
+    } else if (window_kind_of(sl_parser_peek(p, 0)) >= 0 && sl_parser_peek(p, 1)->kind == SL_TOKEN_LPAREN) {
+        /* short form: TUMBLE(t, ts, size) */
+        if (lateral)
+            return sl_parser_syntax_error(p);
+        int kind = window_kind_of(sl_parser_peek(p, 0));
+        sl_parser_advance(p);
+        if (!sl_parser_enter(p, position))
+            return NULL;
+        ref = parse_window_function(p, kind, position);
+        sl_parser_leave(p);
+        if (!ref)
+            return NULL;
     } else if (sl_parser_at_identifier(p)) {
         sl_ast_name name;
         if (!sl_parser_qualified_name(p, &name))
@@ -291,6 +502,28 @@ static bool parse_window_clause(sl_parser *p, sl_ast_select_core *core)
     return true;
 }
 
+/* EMIT CHANGES | EMIT ON WINDOW CLOSE — EMIT is current. */
+static bool parse_emit(sl_parser *p, sl_ast_query *q)
+{
+    int position = sl_parser_advance(p).position;
+    if (q->emit != SL_AST_EMIT_NONE) {
+        sl_parser_error_at(p, position, "EMIT given twice");
+        return false;
+    }
+    if (sl_parser_accept_keyword(p, "changes")) {
+        q->emit = SL_AST_EMIT_CHANGES;
+    } else if (sl_parser_accept_keyword(p, "on")) {
+        if (!sl_parser_expect_keyword(p, "window") || !sl_parser_expect_keyword(p, "close"))
+            return false;
+        q->emit = SL_AST_EMIT_ON_WINDOW_CLOSE;
+    } else {
+        sl_parser_syntax_error(p);
+        return false;
+    }
+    q->emit_position = position;
+    return true;
+}
+
 static sl_ast_query *parse_select_core(sl_parser *p)
 {
     int position = sl_parser_advance(p).position;   /* SELECT */
@@ -331,6 +564,8 @@ static sl_ast_query *parse_select_core(sl_parser *p)
         }
     }
     if (sl_parser_accept_keyword(p, "having") && !(core->having = sl_parser_expr(p)))
+        return NULL;
+    if (sl_parser_peek_keyword(p, 0, "emit") && !parse_emit(p, q))
         return NULL;
     if (sl_parser_accept_keyword(p, "window") && !parse_window_clause(p, core))
         return NULL;
@@ -528,15 +763,40 @@ sl_ast_query *sl_parser_query(sl_parser *p)
     sl_ast_query *q = parse_set_expr(p);
     if (!q)
         goto done;
+    if (q->kind == SL_AST_QUERY_SET_OP) {
+        /* an EMIT after the last arm's GROUP BY / HAVING ends the whole set operation */
+        sl_ast_query *last = q->set_op.right;
+        while (last->kind == SL_AST_QUERY_SET_OP)
+            last = last->set_op.right;
+        if (last->emit != SL_AST_EMIT_NONE && last->order_count == 0 && !last->limit && !last->offset) {
+            q->emit = last->emit;
+            q->emit_position = last->emit_position;
+            last->emit = SL_AST_EMIT_NONE;
+        }
+    }
     sl_ast_query modifiers;
     memset(&modifiers, 0, sizeof modifiers);
     if (!parse_query_modifiers(p, &modifiers))
         goto done;
+    if (sl_parser_peek_keyword(p, 0, "emit") && !parse_emit(p, &modifiers))
+        goto done;
     bool has_modifiers = modifiers.order_count || modifiers.limit || modifiers.offset;
     bool q_has_modifiers = q->order_count || q->limit || q->offset;
     if ((has_modifiers && q_has_modifiers) || (cte_count && q->cte_count)) {
+        sl_ast_query *inner = q;
         if (!(q = wrap_query(p, q)))
             goto done;
+        q->emit = inner->emit;   /* the EMIT clause belongs to the outermost query */
+        q->emit_position = inner->emit_position;
+        inner->emit = SL_AST_EMIT_NONE;
+    }
+    if (modifiers.emit != SL_AST_EMIT_NONE) {
+        if (q->emit != SL_AST_EMIT_NONE) {
+            sl_parser_error_at(p, modifiers.emit_position, "EMIT given twice");
+            goto done;
+        }
+        q->emit = modifiers.emit;
+        q->emit_position = modifiers.emit_position;
     }
     if (has_modifiers) {
         q->order_by = modifiers.order_by;

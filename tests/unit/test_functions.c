@@ -366,7 +366,7 @@ static void test_regexp(void)
            "baa", "a<b>c", "no match here at all", "héLlo");
     EXPECT("regexp_replace", SL_TYPE_VARCHAR, 2, ARGS(VSTR("aaa", "abc"), VSTR("a", "x*"), VSTR("b", "-"), VSTR("g", "g")),
            "bbb", "-a-b-c-");
-    EXPECT("regexp_extract", SL_TYPE_VARCHAR, 2, ARGS(VSTR("abc123", "abc"), VSTR("[0-9]+", "x")), "123", "");
+    EXPECT("regexp_extract", SL_TYPE_VARCHAR, 2, ARGS(VSTR("abc123", "abc"), VSTR("[0-9]+", "x")), "123", "NULL");
     EXPECT("regexp_extract", SL_TYPE_VARCHAR, 1, ARGS(VSTR("abc123"), VSTR("([a-z]+)([0-9]+)"), VI64(2)), "123");
     EXPECT("glob", SL_TYPE_BOOLEAN, 7,
            ARGS(VSTR("abc", "abc", "a.c", "abc", "a]c", "ABC", "x[y"), VSTR("a*", "?b?", "a.c", "a[!b]c", "a[]]c", "a*", "x[y")),

@@ -1,0 +1,73 @@
+/*
+ * live.c — the result of a continuous query, produced while the caller reads it.
+ *
+ * sl_run_statement plans a query over an unbounded source (or any source with
+ * execution_mode = 'streaming' or an EMIT clause) into a streaming plan and starts it
+ * (exec/executor.h, sl_continuous). The result then owns a live query: the statement's
+ * arena (plan, bound names), the execution context, and the running executor. Each
+ * sluice_result_fetch (or Arrow stream get_next) drives the sources until a batch of
+ * output is ready, holding the database's statement lock while it works, so other
+ * connections' statements run between fetches. sluice_interrupt() cancels it.
+ */
+#include "api/api_internal.h"
+
+#include "exec/executor.h"
+
+struct sl_live_query {
+    sl_arena arena;              /* the statement's plan and names */
+    sl_exec_context exec;
+    sl_continuous *query;
+    sluice_database *database;
+    bool ended;
+};
+
+sl_status sl_live_start(sluice_database *db, sl_exec_context *exec, const sl_physical_op *root,
+                        sl_live_query **out, sl_error *err)
+{
+    *out = NULL;
+    sl_live_query *q = sl_calloc(1, sizeof *q);
+    if (!q)
+        return sl_error_oom(err);
+    q->exec = *exec;
+    q->database = db;
+    sl_status st = sl_continuous_start(&q->exec, root, &q->query, err);
+    if (st != SL_OK) {
+        sl_free(q);
+        return st;
+    }
+    *out = q;
+    return SL_OK;
+}
+
+void sl_live_adopt_arena(sl_live_query *q, sl_arena *arena)
+{
+    q->arena = *arena;
+    sl_arena_init(arena, 0);
+}
+
+sl_status sl_live_next(sl_live_query *q, sl_batch **out, sl_error *err)
+{
+    *out = NULL;
+    if (q->ended)
+        return SL_OK;
+    pthread_mutex_lock(&q->database->statement_lock);
+    sl_status st = sl_continuous_next(q->query, out, err);
+    pthread_mutex_unlock(&q->database->statement_lock);
+    if (st != SL_OK || !*out)
+        q->ended = true;
+    return st;
+}
+
+int64_t sl_live_rows_rejected(const sl_live_query *q)
+{
+    return atomic_load(&((sl_live_query *)q)->exec.rows_rejected);
+}
+
+void sl_live_free(sl_live_query *q)
+{
+    if (!q)
+        return;
+    sl_continuous_free(q->query);
+    sl_arena_free(&q->arena);
+    sl_free(q);
+}
