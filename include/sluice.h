@@ -108,6 +108,10 @@ sluice_status sluice_query_first(sluice_connection *connection, const char *sql,
 void sluice_result_free(sluice_result *result);
 /* Does the statement produce rows (queries, EXPLAIN, SHOW) as opposed to DDL/DML? */
 bool sluice_result_returns_rows(const sluice_result *result);
+/* True for a continuous query (over an unbounded source, or run with execution_mode =
+ * 'streaming'): its rows are produced while it runs, so each sluice_result_fetch may wait
+ * for the sources; an unbounded one ends only when cancelled with sluice_interrupt. */
+bool sluice_result_is_continuous(const sluice_result *result);
 uint32_t sluice_result_column_count(const sluice_result *result);
 /* Column name and type; names are valid while the result lives. */
 const char *sluice_result_column_name(const sluice_result *result, uint32_t column);

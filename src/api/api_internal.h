@@ -28,6 +28,7 @@ typedef struct sl_settings {
     int64_t memory_limit;
     char *temp_directory;
     sl_execution_mode execution_mode;
+    bool emit_changes;         /* updating continuous results print their changelog */
 } sl_settings;
 
 struct sluice_database {
@@ -53,6 +54,7 @@ typedef struct sl_live_query sl_live_query;
 struct sluice_result {
     bool returns_rows;
     sl_live_query *live;       /* NULL, or the running continuous query producing more batches */
+    bool continuous;           /* produced by a continuous query (live, or was) */
     uint32_t column_count;
     char **names;
     sl_type *types;

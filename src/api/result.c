@@ -59,6 +59,7 @@ void sluice_result_free(sluice_result *r)
 }
 
 bool sluice_result_returns_rows(const sluice_result *r) { return r && r->returns_rows; }
+bool sluice_result_is_continuous(const sluice_result *r) { return r && r->continuous; }
 uint32_t sluice_result_column_count(const sluice_result *r) { return r ? r->column_count : 0; }
 
 const char *sluice_result_column_name(const sluice_result *r, uint32_t column)

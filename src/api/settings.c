@@ -7,6 +7,8 @@
  *   execution_mode  'auto' (default: continuous when a query reads an unbounded source),
  *                   'streaming' (every query over sources runs continuously, also bounded
  *                   ones: its final result equals the batch result), 'batch'
+ *   emit_changes    true: a continuous query with an updating result outputs its changelog
+ *                   (as with EMIT CHANGES) instead of the final table (default false)
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -17,7 +19,8 @@
 
 #include "api/settings.h"
 
-static const char *const setting_names[] = { "threads", "memory_limit", "temp_directory", "execution_mode" };
+static const char *const setting_names[] = { "threads", "memory_limit", "temp_directory", "execution_mode",
+                                             "emit_changes" };
 static const char *const execution_modes[] = { "auto", "batch", "streaming" };
 
 /* Parses "1GB", "1.5 GiB", "512MB", "100kB", "123" (bytes), "80%" (of physical RAM). */
@@ -73,7 +76,7 @@ static int find_setting(const char *name)
 static sl_status unknown_setting(const char *name, sl_error *err)
 {
     return sl_error_set(err, SL_ERR_CATALOG,
-                        "unrecognized configuration parameter \"%s\" (known: threads, memory_limit, temp_directory, execution_mode)",
+                        "unrecognized configuration parameter \"%s\" (known: threads, memory_limit, temp_directory, execution_mode, emit_changes)",
                         name);
 }
 
@@ -117,6 +120,15 @@ sl_status sl_setting_set(sluice_database *db, const char *name, const char *valu
             db->settings.execution_mode = (sl_execution_mode)mode;
         break;
     }
+    case 4: {
+        bool on = strcasecmp(value, "true") == 0 || strcasecmp(value, "on") == 0 || strcmp(value, "1") == 0;
+        bool off = strcasecmp(value, "false") == 0 || strcasecmp(value, "off") == 0 || strcmp(value, "0") == 0;
+        if (!on && !off)
+            st = sl_error_set(err, SL_ERR_INVALID_ARG, "emit_changes must be true or false, got '%s'", value);
+        else
+            db->settings.emit_changes = on;
+        break;
+    }
     case 2: {
         char *copy = sl_strdup(value);
         if (!copy) {
@@ -149,6 +161,9 @@ sl_status sl_setting_reset(sluice_database *db, const char *name, sl_error *err)
         break;
     case 3:
         snprintf(value, sizeof value, "auto");
+        break;
+    case 4:
+        snprintf(value, sizeof value, "false");
         break;
     default:
         snprintf(value, sizeof value, ".tmp");
@@ -189,6 +204,9 @@ sl_status sl_setting_get(sluice_database *db, const char *name, char **out, sl_e
         break;
     case 3:
         snprintf(buf, sizeof buf, "%s", execution_modes[db->settings.execution_mode]);
+        break;
+    case 4:
+        snprintf(buf, sizeof buf, "%s", db->settings.emit_changes ? "true" : "false");
         break;
     default:
         snprintf(buf, sizeof buf, "%s", db->settings.temp_directory);

@@ -204,7 +204,8 @@ static sl_status plan_continuous(sluice_connection *conn, sl_plan_context *ctx, 
                                "number_of_rows)");
     if (!unbounded && !emit && mode != SL_EXECUTION_STREAMING)
         return SL_OK;
-    sl_streaming_options options = { conn->database->catalog, !unbounded, bound->emit_changes,
+    sl_streaming_options options = { conn->database->catalog, !unbounded,
+                                     bound->emit_changes || conn->database->settings.emit_changes,
                                      bound->emit_on_window_close };
     SL_TRY(sl_plan_streaming(ctx, root, &options, err));
     *continuous = true;
@@ -227,6 +228,7 @@ static sl_status run_query(sluice_connection *conn, sl_plan_context *ctx, const 
     if (!r)
         return sl_error_oom(err);
     r->returns_rows = true;
+    r->continuous = true;
     sl_status st = sl_live_start(conn->database, exec, root, &r->live, err);
     if (st != SL_OK) {
         sluice_result_free(r);

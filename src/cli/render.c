@@ -310,8 +310,95 @@ static sluice_status render_table(sluice_result *result, FILE *out)
     return st;
 }
 
+/* Column width for a continuous result's table, fixed before the first row arrives. */
+static size_t live_width(sluice_result *result, uint32_t c)
+{
+    size_t w = 10;
+    switch (sluice_result_column_type(result, c)) {
+    case SLUICE_TYPE_TIMESTAMP: w = 26; break;
+    case SLUICE_TYPE_VARCHAR: w = 16; break;
+    case SLUICE_TYPE_DATE: w = 10; break;
+    case SLUICE_TYPE_INTERVAL: w = 16; break;
+    default: break;
+    }
+    size_t a = display_width(sluice_result_column_name(result, c));
+    size_t b = display_width(sluice_result_column_type_name(result, c));
+    if (a > w)
+        w = a;
+    return b > w ? b : w;
+}
+
+/* A continuous query in table mode: the header at once, then rows as they are emitted
+ * (cells wider than their column are cut), the closing border when it ends or is
+ * cancelled. */
+static sluice_status render_live_table(sluice_result *result, FILE *out)
+{
+    uint32_t ncols = sluice_result_column_count(result);
+    if (ncols == 0)
+        return SLUICE_OK;
+    size_t *widths = calloc(ncols, sizeof *widths);
+    bool *right = calloc(ncols, sizeof *right);
+    for (uint32_t c = 0; c < ncols; c++) {
+        widths[c] = live_width(result, c);
+        right[c] = is_numeric(sluice_result_column_type(result, c));
+    }
+    border(out, widths, ncols, "┌", "┬", "┐");
+    for (uint32_t c = 0; c < ncols; c++)
+        cell(out, sluice_result_column_name(result, c), widths[c], false);
+    fputs("│\n", out);
+    for (uint32_t c = 0; c < ncols; c++)
+        cell(out, sluice_result_column_type_name(result, c), widths[c], false);
+    fputs("│\n", out);
+    border(out, widths, ncols, "├", "┼", "┤");
+    fflush(out);
+    text_buffer buf = { 0 };
+    size_t nrows = 0;
+    sluice_status st = SLUICE_OK;
+    for (;;) {
+        sluice_chunk *chunk = NULL;
+        st = sluice_result_fetch(result, &chunk);
+        if (st != SLUICE_OK || !chunk)
+            break;
+        uint64_t rows = sluice_chunk_row_count(chunk);
+        for (uint64_t r = 0; r < rows; r++, nrows++) {
+            for (uint32_t c = 0; c < ncols; c++) {
+                const char *text = value_text(chunk, c, r, &buf);
+                char *copy = strdup(text ? text : "NULL");
+                for (char *p = copy; *p; p++)
+                    if (*p == '\n' || *p == '\t' || *p == '\r')
+                        *p = ' ';
+                if (display_width(copy) > widths[c]) {   /* cut at a code point, mark the cut */
+                    size_t seen = 0;
+                    char *p = copy;
+                    for (; *p; p++)
+                        if ((*(unsigned char *)p & 0xC0) != 0x80 && ++seen > widths[c] - 1)
+                            break;
+                    *p = 0;
+                    char *longer = malloc(strlen(copy) + 4);
+                    sprintf(longer, "%s…", copy);
+                    free(copy);
+                    copy = longer;
+                }
+                cell(out, copy, widths[c], right[c]);
+                free(copy);
+            }
+            fputs("│\n", out);
+        }
+        sluice_chunk_free(chunk);
+        fflush(out);
+    }
+    border(out, widths, ncols, "└", "┴", "┘");
+    fprintf(out, "%zu row%s\n", nrows, nrows == 1 ? "" : "s");
+    free(widths);
+    free(right);
+    free(buf.data);
+    return st;
+}
+
 sluice_status sl_render_result(sluice_result *result, sl_output_mode mode, FILE *out)
 {
+    if (mode == SL_OUTPUT_TABLE && sluice_result_is_continuous(result))
+        return render_live_table(result, out);
     if (mode == SL_OUTPUT_TABLE)
         return render_table(result, out);
     return render_streaming(result, mode, out);

@@ -140,8 +140,15 @@ static bool run_statements(shell *sh, const char *sql, int base_line, bool compl
         double start = seconds_now();
         running_connection = sh->conn;
         sluice_status st = sluice_query_first(sh->conn, cursor, &rest, &result);
-        if (st == SLUICE_OK && result && sluice_result_returns_rows(result))
+        if (st == SLUICE_OK && result && sluice_result_returns_rows(result)) {
             st = sl_render_result(result, sh->mode, stdout);
+            /* Ctrl-C is how a continuous query ends: a clean stop, not an error */
+            if (st == SLUICE_ERROR_CANCELLED && sluice_result_is_continuous(result)) {
+                fflush(stdout);
+                fprintf(stderr, "cancelled\n");
+                st = SLUICE_OK;
+            }
+        }
         running_connection = NULL;
         if (st != SLUICE_OK) {
             report_error(sh, sql, (size_t)(cursor - sql), base_line);
@@ -498,6 +505,8 @@ static void usage(FILE *out)
             "  -c SQL         run SQL and exit\n"
             "  -csv -json -table -line   output mode (default: table)\n"
             "  -bail          stop at the first error (default for scripts and -c)\n"
+            "  -changelog     continuous queries with an updating result print their changelog\n"
+            "                 (an op column: +I, -U, +U, -D) instead of the final table\n"
             "  -version       print the version and exit\n"
             "  -help          this message\n"
             "With no -c and stdin not a terminal, the statements on stdin run as a script.\n");
@@ -508,6 +517,7 @@ int main(int argc, char **argv)
     shell sh = { .mode = SL_OUTPUT_TABLE, .bail = true };
     const char *command = NULL;
     const char *path = NULL;
+    bool changelog = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] == '-' && a[1] == '-')
@@ -519,6 +529,8 @@ int main(int argc, char **argv)
             sl_output_mode_parse(a + 1, &sh.mode);
         } else if (!strcmp(a, "-bail")) {
             sh.bail = true;
+        } else if (!strcmp(a, "-changelog")) {
+            changelog = true;
         } else if (!strcmp(a, "-version")) {
             printf("%s\n", sluice_version());
             return 0;
@@ -546,6 +558,10 @@ int main(int argc, char **argv)
     if (sluice_connect(sh.db, &sh.conn) != SLUICE_OK) {
         fprintf(stderr, "Error: cannot connect to the database\n");
         sluice_close(sh.db);
+        return 1;
+    }
+    if (changelog && sluice_query(sh.conn, "SET emit_changes = true", NULL) != SLUICE_OK) {
+        fprintf(stderr, "Error: %s\n", sluice_connection_error(sh.conn));
         return 1;
     }
     struct sigaction sa;
