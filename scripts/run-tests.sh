@@ -3,7 +3,8 @@
 #
 #   1. C unit tests (ctest)                          release and ASan+UBSan builds
 #   2. sqllogictest corpus tests/sql/**/*.test      release and ASan+UBSan builds, and the
-#      release build again with --threads 4 (parallel pipelines give identical results)
+#      release build again with --threads 4 (parallel pipelines give identical results) and
+#      with --streaming (queries over sources run continuously and must give the batch results)
 #   3. TPC-H SF 0.1, 22 queries compared with DuckDB
 #   4. Python integration tests (Arrow interop, shell) with pytest
 #   5. libFuzzer targets, briefly, on the kept corpus (when clang is available)
@@ -80,6 +81,7 @@ ASAN_OPTIONS=detect_leaks=1 run_ctest asan
 echo "### sqllogictest"
 run_sqllogic release
 run_sqllogic release --threads 4
+run_sqllogic release --streaming
 ASAN_OPTIONS=detect_leaks=1 run_sqllogic asan
 
 echo "### TPC-H SF 0.1 against DuckDB"

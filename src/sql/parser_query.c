@@ -232,8 +232,15 @@ static sl_ast_table_ref *parse_window_function(sl_parser *p, int kind, int posit
                 return sl_parser_error_at(p, arg_position, "too many arguments for %s", fname);
             slot = window_positional[kind][positional++];
         }
-        if (args[slot] || (slot == WARG_DATA && input))
-            return sl_parser_error_at(p, arg_position, "%s argument given twice", fname);
+        if (args[slot] || (slot == WARG_DATA && input)) {
+            static const char *const slot_names[WARG_COUNT_] = { "DATA", "TIMECOL", "SIZE", "SLIDE", "OFFSET" };
+            const char *what = slot_names[slot];
+            if (slot == WARG_SIZE && kind == SL_AST_WINDOW_SESSION)
+                what = "GAP";
+            else if (slot == WARG_SLIDE && kind == SL_AST_WINDOW_CUMULATE)
+                what = "STEP";
+            return sl_parser_error_at(p, arg_position, "the %s argument of %s is given twice", what, fname);
+        }
         t = sl_parser_peek(p, 0);
         if (sl_parser_is_keyword(t, "table")) {
             if (slot != WARG_DATA)

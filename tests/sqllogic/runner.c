@@ -1,10 +1,14 @@
 /*
  * runner.c — the sqllogictest runner (SQLite/DuckDB file format) over the public C API.
  *
- * Usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] FILE...
+ * Usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] [--streaming] FILE...
  *
  * --threads N (a verification mode) issues `SET threads = N` on each fresh database before
  * its file runs; results must not depend on it.
+ * --streaming (a verification mode) issues `SET execution_mode = 'streaming'`: every query
+ * over a source runs as a continuous query, whose final result must equal the batch
+ * result the file expects. A query that fails because its construct cannot run
+ * continuously (the error says "unbounded input" or "continuous query") counts as skipped.
  *
  * Each file runs in a fresh in-memory database. Records are separated by blank lines:
  *
@@ -183,6 +187,7 @@ static bool values_match(const char *expected, const char *actual)
 typedef struct runner {
     bool verbose;
     int threads;                 /* > 0: SET threads = N on every fresh database */
+    bool streaming;              /* SET execution_mode = 'streaming' on every fresh database */
     long passed, failed, skipped;
 } runner;
 
@@ -209,6 +214,30 @@ static char *join_lines(char **lines, size_t from, size_t to)
     return out;
 }
 
+/* In --streaming mode: did the query fail only because it cannot run continuously? */
+static bool not_continuous(const runner *rn, sluice_connection *conn)
+{
+    const char *e = sluice_connection_error(conn);
+    return rn->streaming && e && (strstr(e, "unbounded input") || strstr(e, "continuous query"));
+}
+
+/* Runs a statement; a continuous query's result is drained so its errors show. */
+static sluice_status run_statement(sluice_connection *conn, const char *sql)
+{
+    sluice_result *result = NULL;
+    sluice_status st = sluice_query(conn, sql, &result);
+    while (st == SLUICE_OK && result && sluice_result_is_continuous(result)) {
+        sluice_chunk *chunk = NULL;
+        st = sluice_result_fetch(result, &chunk);
+        if (!chunk)
+            break;
+        sluice_chunk_free(chunk);
+    }
+    if (result)
+        sluice_result_free(result);
+    return st;
+}
+
 static void run_query_record(runner *rn, sluice_connection *conn, const char *file, size_t line, const char *sql,
                              const char *header, char **expected, size_t expected_count)
 {
@@ -217,6 +246,10 @@ static void run_query_record(runner *rn, sluice_connection *conn, const char *fi
     sscanf(header, "query %63s %31s", types, sortmode);
     sluice_result *result = NULL;
     if (sluice_query(conn, sql, &result) != SLUICE_OK) {
+        if (not_continuous(rn, conn)) {
+            rn->skipped++;
+            return;
+        }
         char msg[2048];
         snprintf(msg, sizeof msg, "query failed: %s", sluice_connection_error(conn));
         report_failure(rn, file, line, sql, msg);
@@ -226,6 +259,13 @@ static void run_query_record(runner *rn, sluice_connection *conn, const char *fi
     uint32_t columns = 0;
     size_t rows = 0;
     if (collect_result(result, &values, &columns, &rows) != SLUICE_OK) {
+        if (not_continuous(rn, conn)) {
+            rn->skipped++;
+            sluice_result_free(result);
+            lines_clear(&values);
+            free(values.items);
+            return;
+        }
         char msg[2048];
         snprintf(msg, sizeof msg, "fetch failed: %s", sluice_connection_error(conn));
         report_failure(rn, file, line, sql, msg);
@@ -368,16 +408,17 @@ static void run_file(runner *rn, const char *path, bool stop_on_failure)
         return;
     }
 
-    if (rn->threads > 0) {
-        char set[64];
-        snprintf(set, sizeof set, "SET threads = %d", rn->threads);
-        sluice_result *r = NULL;
-        if (sluice_query(conn, set, &r) != SLUICE_OK) {
-            fprintf(stderr, "%s: %s failed: %s\n", path, set, sluice_connection_error(conn));
+    char settings[2][64];
+    int setting_count = 0;
+    if (rn->threads > 0)
+        snprintf(settings[setting_count++], sizeof settings[0], "SET threads = %d", rn->threads);
+    if (rn->streaming)
+        snprintf(settings[setting_count++], sizeof settings[0], "SET execution_mode = 'streaming'");
+    for (int k = 0; k < setting_count; k++) {
+        if (run_statement(conn, settings[k]) != SLUICE_OK) {
+            fprintf(stderr, "%s: %s failed: %s\n", path, settings[k], sluice_connection_error(conn));
             rn->failed++;
         }
-        if (r)
-            sluice_result_free(r);
     }
 
     long failed_before = rn->failed;
@@ -438,11 +479,10 @@ static void run_file(runner *rn, const char *path, bool stop_on_failure)
 
         if (is_statement) {
             bool expect_error = strstr(header, "error") != NULL;
-            sluice_result *result = NULL;
-            sluice_status st = sluice_query(conn, sql, &result);
-            if (result)
-                sluice_result_free(result);
-            if (!expect_error && st != SLUICE_OK) {
+            sluice_status st = run_statement(conn, sql);
+            if (!expect_error && st != SLUICE_OK && not_continuous(rn, conn)) {
+                rn->skipped++;
+            } else if (!expect_error && st != SLUICE_OK) {
                 char msg[2048];
                 snprintf(msg, sizeof msg, "statement failed: %s", sluice_connection_error(conn));
                 report_failure(rn, path, record_line, sql, msg);
@@ -489,6 +529,8 @@ int main(int argc, char **argv)
             rn.verbose = true;
         } else if (strcmp(argv[a], "--stop-on-failure") == 0) {
             stop_on_failure = true;
+        } else if (strcmp(argv[a], "--streaming") == 0) {
+            rn.streaming = true;
         } else if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) {
             char *end = NULL;
             long n = strtol(argv[++a], &end, 10);
@@ -503,7 +545,7 @@ int main(int argc, char **argv)
         }
     }
     if (files == 0) {
-        fprintf(stderr, "usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] FILE...\n");
+        fprintf(stderr, "usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] [--streaming] FILE...\n");
         return 2;
     }
     printf("sqllogictest: %d files, %ld skipped\n", files, rn.skipped);
