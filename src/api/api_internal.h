@@ -31,8 +31,11 @@ typedef struct sl_settings {
     bool emit_changes;         /* updating continuous results print their changelog */
 } sl_settings;
 
+struct sl_query_registry;
+
 struct sluice_database {
     sl_catalog *catalog;
+    struct sl_query_registry *queries;   /* running continuous queries (system tables) */
     sl_storage *storage;       /* NULL for an in-memory database */
     sl_memory memory;
     sl_settings settings;

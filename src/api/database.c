@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "api/api_internal.h"
+#include "stream/registry.h"
 
 const char *sluice_version(void) { return SLUICE_VERSION; }
 
@@ -38,7 +39,9 @@ sluice_status sluice_open(const char *path, sluice_database **out_database, char
     if (!out_database)
         return SLUICE_ERROR_INVALID_ARGUMENT;
     sluice_database *db = sl_calloc(1, sizeof *db);
-    if (!db || !(db->catalog = sl_catalog_new())) {
+    if (!db || !(db->catalog = sl_catalog_new()) || !(db->queries = sl_query_registry_new())) {
+        if (db)
+            sl_catalog_free(db->catalog);
         sl_free(db);
         if (error_message)
             *error_message = sl_strdup("Out of Memory Error: cannot allocate the database");
@@ -52,6 +55,7 @@ sluice_status sluice_open(const char *path, sluice_database **out_database, char
             if (error_message)
                 *error_message = sl_asprintf("%s: %s", sl_status_name(err.code), err.message);
             sl_catalog_free(db->catalog);
+            sl_query_registry_free(db->queries);
             sl_free(db);
             return sl_api_status(err.code);
         }
@@ -77,6 +81,7 @@ void sluice_close(sluice_database *db)
         sl_storage_close(db->storage);
     }
     sl_catalog_free(db->catalog);
+    sl_query_registry_free(db->queries);
     sl_free(db->settings.temp_directory);
     pthread_mutex_destroy(&db->lock);
     pthread_mutex_destroy(&db->statement_lock);

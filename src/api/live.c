@@ -12,12 +12,14 @@
 #include "api/api_internal.h"
 
 #include "exec/executor.h"
+#include "stream/registry.h"
 
 struct sl_live_query {
     sl_arena arena;              /* the statement's plan and names */
     sl_exec_context exec;
     sl_continuous *query;
     sluice_database *database;
+    uint64_t id;                 /* in the database's query registry; 0 = not registered */
     bool ended;
 };
 
@@ -31,7 +33,10 @@ sl_status sl_live_start(sluice_database *db, sl_exec_context *exec, const sl_phy
     q->exec = *exec;
     q->database = db;
     sl_status st = sl_continuous_start(&q->exec, root, &q->query, err);
+    if (st == SL_OK)
+        st = sl_query_registry_add(db->queries, q->query, &q->id, err);
     if (st != SL_OK) {
+        sl_continuous_free(q->query);
         sl_free(q);
         return st;
     }
@@ -67,6 +72,8 @@ void sl_live_free(sl_live_query *q)
 {
     if (!q)
         return;
+    if (q->id)
+        sl_query_registry_remove(q->database->queries, q->id);
     sl_continuous_free(q->query);
     sl_arena_free(&q->arena);
     sl_free(q);

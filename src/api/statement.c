@@ -142,6 +142,7 @@ static void exec_context_init(sl_exec_context *exec, sluice_connection *conn, co
     exec->eval.now_micros = now_micros();
     exec->memory = &conn->database->memory;
     exec->catalog = conn->database->catalog;
+    exec->queries = conn->database->queries;
     exec->interrupt = &conn->interrupt;
     exec->temp_directory = conn->database->settings.temp_directory;
     int64_t threads = conn->database->settings.threads;

@@ -92,6 +92,7 @@ typedef struct sl_exec_context {
     int64_t rows_affected;       /* INSERT / COPY counts */
     char *temp_directory;
     uint32_t threads;            /* pipeline instances a splittable pipeline may run as (0 or 1: one) */
+    struct sl_query_registry *queries;  /* the database's running continuous queries (system tables) */
 } sl_exec_context;
 
 static inline bool sl_exec_interrupted(const sl_exec_context *exec)

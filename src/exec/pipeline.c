@@ -492,9 +492,11 @@ sl_status sl_emit(sl_op_context *ctx, const sl_msg *msg, sl_error *err)
         return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
     if (inst->par && msg->kind == SL_MSG_DATA && atomic_load(&inst->par->failed))
         return sl_error_set(err, SL_ERR_CANCELLED, "query stopped: another thread failed");
+    sl_op_metrics *metrics = &inst->executor->nodes[inst->nodes[ctx->stage]].metrics;
     if (msg->kind == SL_MSG_DATA)
-        atomic_fetch_add_explicit(&inst->executor->nodes[inst->nodes[ctx->stage]].metrics.rows_out, msg->batch->count,
-                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&metrics->rows_out, msg->batch->count, memory_order_relaxed);
+    else if (msg->kind == SL_MSG_WATERMARK)
+        atomic_store_explicit(&metrics->watermark, msg->watermark, memory_order_relaxed);
     if (inst->worker && next == inst->boundary)
         return buffer_message(inst, msg, err);
     sl_exec_node *node = &inst->executor->nodes[inst->nodes[next]];

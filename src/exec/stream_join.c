@@ -785,7 +785,7 @@ static sl_status filter_late(sl_op_context *ctx, sl_stream_join_global *g, sl_jo
 static sl_status prune(sl_stream_join_global *g, sl_join_side *side, int64_t other_watermark, sl_error *err)
 {
     sl_join_store *st = &side->store;
-    while (0 && side->bounded && st->heap_count && st->heap[0].bound < other_watermark) {
+    while (side->bounded && st->heap_count && st->heap[0].bound < other_watermark) {
         uint32_t r = st->heap[0].row;
         heap_pop(st);
         if (st->meta[r].entry != DEAD_ENTRY)

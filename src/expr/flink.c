@@ -279,7 +279,7 @@ static sl_status flink_date_format(const sl_expr *call, sl_vector **args, const 
         if (!jp) {
             const char *p = sl_string_data(&patterns[row]);
             uint32_t n = patterns[row].length;
-            if (!have_dynamic || key.length != n || memcmp(key.data, p, n) != 0) {
+            if (!have_dynamic || key.length != n || (n > 0 && memcmp(key.data, p, n) != 0)) {
                 java_pattern_free(&dynamic);
                 have_dynamic = false;
                 key.length = 0;

@@ -25,6 +25,8 @@ static const sl_table_function_entry sl_table_functions[] = {
     { "read_arrow", &sl_read_arrow_function },
     { "generate_series", &sl_generate_series_function },
     { "range", &sl_range_function },
+    { "sluice_operator_metrics", &sl_operator_metrics_function },
+    { "sluice_watermarks", &sl_watermarks_function },
 };
 
 const sl_table_function *sl_table_function_find(const char *name)

@@ -85,5 +85,8 @@ extern const sl_table_function sl_read_parquet_function;
 extern const sl_table_function sl_read_arrow_function;
 extern const sl_table_function sl_generate_series_function;
 extern const sl_table_function sl_range_function;
+/* System tables (stream/system_tables.c), also found by bare name in FROM. */
+extern const sl_table_function sl_operator_metrics_function;
+extern const sl_table_function sl_watermarks_function;
 
 #endif

@@ -358,6 +358,10 @@ sl_status sl_bind_star(sl_binder *b, const sl_ast_name *qualifier, int position,
 
 /* ---------------------------------------------------------------- relations */
 
+static sl_status bind_function_op(sl_binder *b, const sl_table_function *fn, const sl_table_function_args *args,
+                                  const char *alias, const sl_ast_table_ref *ref, int position, sl_logical_op **out,
+                                  sl_error *err);
+
 /* Output names of a relation: the plan's names with the alias list applied on top. */
 static sl_status apply_column_aliases(sl_binder *b, const sl_logical_op *plan, const sl_ast_ident *aliases,
                                       uint32_t alias_count, int position, const char ***names_out, sl_error *err)
@@ -498,11 +502,41 @@ static sl_status bind_base_table(sl_binder *b, const sl_ast_table_ref *ref, sl_l
         *out = plan;
         return SL_OK;
     }
+    /* system tables: argument-less table functions found by bare name */
+    if (strncmp(tname, "sluice_", 7) == 0 && sl_table_function_find(tname)) {
+        sl_table_function_args none;
+        memset(&none, 0, sizeof none);
+        none.position = ref->position;
+        return bind_function_op(b, sl_table_function_find(tname), &none, alias, ref, ref->position, out, err);
+    }
     const char *suggest = sl_catalog_suggest(b->catalog, tname);
     if (suggest)
         return sl_error_set_at(err, SL_ERR_CATALOG, ref->position,
                                "Table with name %s does not exist! Did you mean \"%s\"?", tname, suggest);
     return sl_error_set_at(err, SL_ERR_CATALOG, ref->position, "Table with name %s does not exist!", tname);
+}
+
+/* The TABLE_FUNCTION op of `fn` called with `args`, added to the FROM scope as `alias`. */
+static sl_status bind_function_op(sl_binder *b, const sl_table_function *fn, const sl_table_function_args *args,
+                                  const char *alias, const sl_ast_table_ref *ref, int position, sl_logical_op **out,
+                                  sl_error *err)
+{
+    sl_logical_op *op = sl_bind_new_op(b, SL_LOP_TABLE_FUNCTION, 0, err);
+    if (!op)
+        return err ? err->code : SL_ERR_OOM;
+    op->function = fn;
+    op->table_index = sl_bind_next_index(b);
+    sl_status st = fn->bind(b->arena, args, &op->function_data, &op->function_column_count, &op->function_types,
+                            &op->function_names, err);
+    if (st != SL_OK) {
+        if (err && err->position < 0)
+            err->position = position;
+        return st;
+    }
+    SL_TRY(sl_logical_columns(b->ctx, op, err));
+    SL_TRY(add_plan_relation(b, op, alias, ref, err));
+    *out = op;
+    return SL_OK;
 }
 
 static sl_status bind_table_function(sl_binder *b, const sl_ast_table_ref *ref, sl_logical_op **out, sl_error *err)
@@ -547,22 +581,7 @@ static sl_status bind_table_function(sl_binder *b, const sl_ast_table_ref *ref, 
     args.named_names = named_names;
     args.named_values = named;
     args.position = call->position;
-    sl_logical_op *op = sl_bind_new_op(b, SL_LOP_TABLE_FUNCTION, 0, err);
-    if (!op)
-        return err ? err->code : SL_ERR_OOM;
-    op->function = fn;
-    op->table_index = sl_bind_next_index(b);
-    sl_status st = fn->bind(b->arena, &args, &op->function_data, &op->function_column_count, &op->function_types,
-                            &op->function_names, err);
-    if (st != SL_OK) {
-        if (err && err->position < 0)
-            err->position = call->position;
-        return st;
-    }
-    SL_TRY(sl_logical_columns(b->ctx, op, err));
-    SL_TRY(add_plan_relation(b, op, ref->alias.name ? ref->alias.name : name, ref, err));
-    *out = op;
-    return SL_OK;
+    return bind_function_op(b, fn, &args, ref->alias.name ? ref->alias.name : name, ref, call->position, out, err);
 }
 
 static sl_status bind_derived_table(sl_binder *b, const sl_ast_table_ref *ref, sl_logical_op **out, sl_error *err)

@@ -302,6 +302,46 @@ static void test_statements(void)
     sl_arena_free(&arena);
 }
 
+/* Window table functions, group windows and EMIT (sql/bind_window.c): errors point at
+ * the offending argument; the EMIT clause reaches the bound statement. */
+static void expect_error_at(const char *sql, int position, const char *fragment)
+{
+    bound *b = bind_sql(sql);
+    CHECK(b->status != SL_OK && strstr(b->err.message, fragment) != NULL);
+    if (b->status != SL_OK && b->err.position != position)
+        fprintf(stderr, "%s: expected position %d, got %d (%s)\n", sql, position, b->err.position, b->err.message);
+    CHECK_EQ_INT(b->err.position, position);
+    unbind(b);
+}
+
+static void test_windows(void)
+{
+    sl_error err;
+    sl_column_def cols[3] = { { "k", { SL_TYPE_INTEGER, 0, 0 }, false },
+                              { "ts", { SL_TYPE_TIMESTAMP, 0, 0 }, false },
+                              { "d", { SL_TYPE_DATE, 0, 0 }, false } };
+    sl_table *w;
+    CHECK_OK(sl_catalog_create_table(catalog, "w", cols, 3, false, &w, &err));
+    expect_ok("SELECT * FROM TABLE(TUMBLE(TABLE w, DESCRIPTOR(ts), INTERVAL '10' SECOND))");
+    expect_error_at("SELECT * FROM TUMBLE(w, d, INTERVAL '1' DAY)", 24, "must be of type TIMESTAMP, not DATE");
+    expect_error_at("SELECT * FROM TUMBLE(w, ts, INTERVAL '0' SECOND)", 28, "the size of TUMBLE must be positive");
+    expect_error_at("SELECT * FROM HOP(w, ts, INTERVAL '1' MONTH, INTERVAL '10' SECOND)", 25, "the slide of HOP must not contain months");
+    expect_error_at("SELECT * FROM HOP(w, ts, INTERVAL '3' SECOND, INTERVAL '10' SECOND)", 46, "whole multiple");
+    expect_error_at("SELECT TUMBLE_END(ts, INTERVAL '2' SECOND) FROM w GROUP BY TUMBLE(ts, INTERVAL '1' SECOND)", 7,
+                    "must match the group window");
+    expect_error_at("SELECT * FROM (SELECT * FROM w EMIT CHANGES)", 31, "EMIT is only allowed");
+    bound *b = bind_sql("SELECT k, count(*) FROM w GROUP BY k EMIT CHANGES");
+    CHECK_OK(b->status);
+    CHECK(b->status == SL_OK && b->stmt->emit_changes && !b->stmt->emit_on_window_close);
+    unbind(b);
+    b = bind_sql("SELECT window_end, count(*) FROM TUMBLE(w, ts, INTERVAL '1' MINUTE) GROUP BY window_end "
+                 "ORDER BY 1 LIMIT 3 EMIT ON WINDOW CLOSE");
+    CHECK_OK(b->status);
+    CHECK(b->status == SL_OK && !b->stmt->emit_changes && b->stmt->emit_on_window_close);
+    CHECK(strstr(b->plan, "WINDOW_TVF TUMBLE time=ts size=60000000us") != NULL);
+    unbind(b);
+}
+
 int main(void)
 {
     verbose = getenv("SL_TEST_VERBOSE") != NULL;
@@ -315,6 +355,7 @@ int main(void)
     CHECK_RUN(test_basic_select);
     CHECK_RUN(test_errors);
     CHECK_RUN(test_statements);
+    CHECK_RUN(test_windows);
     CHECK_RUN(test_tpch);
     sl_catalog_free(catalog);
     return CHECK_EXIT_CODE();
