@@ -55,12 +55,21 @@ sl_status sl_live_next(sl_live_query *q, sl_batch **out, sl_error *err)
     *out = NULL;
     if (q->ended)
         return SL_OK;
-    pthread_mutex_lock(&q->database->statement_lock);
-    sl_status st = sl_continuous_next(q->query, out, err);
-    pthread_mutex_unlock(&q->database->statement_lock);
-    if (st != SL_OK || !*out)
-        q->ended = true;
-    return st;
+    /* one round at a time under the statement lock, waits outside it */
+    for (;;) {
+        bool finished = false, idle = false;
+        pthread_mutex_lock(&q->database->statement_lock);
+        sl_status st = sl_continuous_poll(q->query, out, &finished, &idle, err);
+        pthread_mutex_unlock(&q->database->statement_lock);
+        if (st != SL_OK || finished) {
+            q->ended = true;
+            return st;
+        }
+        if (*out)
+            return SL_OK;
+        if (idle)
+            sl_continuous_idle_wait();
+    }
 }
 
 int64_t sl_live_rows_rejected(const sl_live_query *q)

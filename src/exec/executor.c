@@ -92,25 +92,35 @@ sl_status sl_continuous_start(sl_exec_context *exec, const sl_physical_op *root,
     return SL_OK;
 }
 
-sl_status sl_continuous_next(sl_continuous *q, sl_batch **out, sl_error *err)
+sl_status sl_continuous_poll(sl_continuous *q, sl_batch **out, bool *finished, bool *idle, sl_error *err)
 {
     *out = NULL;
+    *finished = *idle = false;
     if (q->failed)
         return sl_error_set(err, SL_ERR_INVALID_ARG, "continuous query: already failed");
-    for (;;) {
-        sl_batch *b = sl_result_pop(q->ex.nodes[0].global);
-        if (b) {
-            *out = b;
-            return SL_OK;
-        }
-        if (q->finished)
-            return SL_OK;
-        sl_status st = sl_stream_driver_step(q->driver, &q->finished, err);
+    *out = sl_result_pop(q->ex.nodes[0].global);
+    if (*out)
+        return SL_OK;
+    if (!q->finished) {
+        sl_status st = sl_stream_driver_step(q->driver, &q->finished, idle, err);
         if (st != SL_OK) {
             q->failed = true;
             return st;
         }
+        *out = sl_result_pop(q->ex.nodes[0].global);
     }
+    *finished = q->finished && !*out;
+    return SL_OK;
+}
+
+void sl_continuous_keep_changes(sl_continuous *q)
+{
+    sl_result_keep_changes(q->ex.nodes[0].global);
+}
+
+void sl_continuous_idle_wait(void)
+{
+    sl_stream_idle_wait();
 }
 
 uint32_t sl_continuous_operator_count(const sl_continuous *q) { return q->ex.node_count; }

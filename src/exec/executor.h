@@ -27,10 +27,19 @@ typedef struct sl_continuous sl_continuous;
 /* Builds and starts a streaming plan rooted at RESULT: creates the states and runs what
  * must finish before the streams start. `exec` must outlive the query (borrowed). */
 sl_status sl_continuous_start(sl_exec_context *exec, const sl_physical_op *root, sl_continuous **out, sl_error *err);
-/* Drives the sources until output is available: *out = the next dense output batch (the
- * caller frees it), or NULL once the query has ended (every input ended). Returns
- * SL_ERR_CANCELLED when exec->interrupt was set. After a failure the query is over. */
-sl_status sl_continuous_next(sl_continuous *query, sl_batch **out, sl_error *err);
+/* Takes the next output batch if one is waiting, else drives one round of the sources
+ * and takes one if it produced any: *out = a dense output batch (the caller frees it) or
+ * NULL; *finished once the query has ended (every input ended) and no output is left;
+ * *idle when the round found every source idle (wait a little before polling again).
+ * Returns SL_ERR_CANCELLED when exec->interrupt was set. After a failure the query is
+ * over. */
+sl_status sl_continuous_poll(sl_continuous *query, sl_batch **out, bool *finished, bool *idle, sl_error *err);
+/* The output of a continuous query with the change column kept (for materialized views
+ * and sinks): RESULT queues the changelog instead of consolidating it. Call before the
+ * first poll. */
+void sl_continuous_keep_changes(sl_continuous *query);
+/* Waits the short while an idle continuous query waits between polls. */
+void sl_continuous_idle_wait(void);
 /* Live counters of every operator (for status lines and system tables). */
 uint32_t sl_continuous_operator_count(const sl_continuous *query);
 const sl_physical_op *sl_continuous_operator(const sl_continuous *query, uint32_t i, const sl_op_metrics **metrics);

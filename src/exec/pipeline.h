@@ -128,9 +128,12 @@ typedef struct sl_stream_driver sl_stream_driver;
 /* Starts the continuous run of a built executor: creates the global states and runs the
  * pipelines that must finish before the streams start. */
 sl_status sl_stream_driver_start(sl_executor *ex, sl_stream_driver **out, sl_error *err);
-/* One round: every running source takes one step (waits briefly when all are idle).
- * *finished once every pipeline ended and every sink finalized. */
-sl_status sl_stream_driver_step(sl_stream_driver *d, bool *finished, sl_error *err);
+/* One round: every running source takes one step. *finished once every pipeline ended and
+ * every sink finalized; *idle when every source had nothing to give (the caller should
+ * wait a little, sl_stream_idle_wait, before the next round). */
+sl_status sl_stream_driver_step(sl_stream_driver *d, bool *finished, bool *idle, sl_error *err);
+/* Sleeps the short while an idle continuous query waits between rounds (1 ms). */
+void sl_stream_idle_wait(void);
 void sl_stream_driver_free(sl_stream_driver *d);
 
 /* Frees global states (if created) and the pipeline structures. */

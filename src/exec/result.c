@@ -26,6 +26,7 @@ typedef struct sl_result_batches {
     size_t capacity;
     size_t head;                      /* continuous: first batch not yet popped */
     sl_changelog_table *table;        /* continuous, updating, no EMIT CHANGES */
+    bool raw_changes;                 /* continuous: queue the changelog itself (views, sinks) */
 } sl_result_batches;
 
 static void batches_clear(sl_result_batches *b)
@@ -145,7 +146,7 @@ static sl_status result_sink(sl_op_context *ctx, const sl_physical_op *plan, voi
     sl_result_batches *g = global;
     if (plan->emit_changes)
         return keep_changes(plan, g, msg->batch, err);
-    if (g->table)
+    if (g->table && !g->raw_changes)
         return sl_changelog_table_apply(g->table, msg->batch, err);
     return keep_batch(g, msg->batch, err);
 }
@@ -166,7 +167,7 @@ static sl_status result_combine(sl_op_context *ctx, const sl_physical_op *plan, 
 static sl_status result_finalize(sl_exec_context *exec, const sl_physical_op *plan, void *global, sl_error *err)
 {
     sl_result_batches *g = global;
-    if (!g->table)
+    if (!g->table || g->raw_changes)
         return SL_OK;
     sl_batch **rows = NULL;
     size_t n = 0;
@@ -196,6 +197,11 @@ void sl_result_take(void *global, sl_batch ***batches, size_t *batch_count)
     *batch_count = g->count;
     sl_changelog_table_free(g->table);
     memset(g, 0, sizeof *g);
+}
+
+void sl_result_keep_changes(void *global)
+{
+    ((sl_result_batches *)global)->raw_changes = true;
 }
 
 sl_batch *sl_result_pop(void *global)

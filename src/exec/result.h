@@ -18,5 +18,8 @@ void sl_result_take(void *global, sl_batch ***batches, size_t *batch_count);
 /* Continuous queries: the oldest queued output batch (caller frees), or NULL when none is
  * waiting. */
 sl_batch *sl_result_pop(void *global);
+/* Continuous queries: queue the changelog as it comes (batches keep their change column)
+ * instead of consolidating an updating result. */
+void sl_result_keep_changes(void *global);
 
 #endif

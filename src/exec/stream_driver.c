@@ -13,7 +13,8 @@
  * A source that ends gets WATERMARK(+inf) and END pushed after it (operators close what
  * is left); its sink combines the instance's local state. When every pipeline of the
  * group ended the sink is finalized and the next group starts. A round in which every
- * source was idle sleeps a millisecond so an idle continuous query does not spin.
+ * source was idle reports it; the caller waits a little (outside any lock it holds) so an
+ * idle continuous query does not spin.
  */
 #include <time.h>
 
@@ -137,9 +138,10 @@ sl_status sl_stream_driver_start(sl_executor *ex, sl_stream_driver **out, sl_err
     return SL_OK;
 }
 
-sl_status sl_stream_driver_step(sl_stream_driver *d, bool *finished, sl_error *err)
+sl_status sl_stream_driver_step(sl_stream_driver *d, bool *finished, bool *idle, sl_error *err)
 {
     *finished = false;
+    *idle = false;
     if (d->finished) {
         *finished = true;
         return SL_OK;
@@ -163,11 +165,14 @@ sl_status sl_stream_driver_step(sl_stream_driver *d, bool *finished, sl_error *e
         SL_TRY(step_slot(d, slot, &idle, err));
         all_idle &= idle;
     }
-    if (all_idle && d->live > 0) {
-        struct timespec pause = { 0, 1000000 };   /* 1 ms */
-        nanosleep(&pause, NULL);
-    }
+    *idle = all_idle && d->live > 0;
     return SL_OK;
+}
+
+void sl_stream_idle_wait(void)
+{
+    struct timespec pause = { 0, 1000000 };   /* 1 ms */
+    nanosleep(&pause, NULL);
 }
 
 void sl_stream_driver_free(sl_stream_driver *d)
@@ -182,10 +187,13 @@ sl_status sl_stream_drive(sl_executor *ex, sl_error *err)
 {
     sl_stream_driver *d = NULL;
     SL_TRY(sl_stream_driver_start(ex, &d, err));
-    bool finished = false;
+    bool finished = false, idle = false;
     sl_status st = SL_OK;
-    while (st == SL_OK && !finished)
-        st = sl_stream_driver_step(d, &finished, err);
+    while (st == SL_OK && !finished) {
+        st = sl_stream_driver_step(d, &finished, &idle, err);
+        if (st == SL_OK && idle)
+            sl_stream_idle_wait();
+    }
     sl_stream_driver_free(d);
     return st;
 }

@@ -160,7 +160,7 @@ Physical plan:
   RESULT
     PROJECTION [price, window_start] (~2 rows)
       FILTER (window_start >= TIMESTAMP '2024-01-01 10:00:10') (~2 rows)
-        WINDOW_TVF (~7 rows)
+        WINDOW_TVF TUMBLE (~7 rows)
           FILTER (price > 9) (~7 rows)
             TABLE_SCAN bid [price, dateTime] (~9 rows)
 Pipelines (execution order):
@@ -244,7 +244,7 @@ EXPLAIN SELECT * FROM HOP(bid, "dateTime", INTERVAL '1' MINUTE, INTERVAL '1' HOU
 Physical plan:
   RESULT
     PROJECTION [auction, price, bidder, dateTime, window_start, window_end, window_time] (~540 rows)
-      WINDOW_TVF (~540 rows)
+      WINDOW_TVF HOP (~540 rows)
         TABLE_SCAN bid [auction, price, bidder, dateTime] (~9 rows)
 Pipelines (execution order):
   #0: TABLE_SCAN -> WINDOW_TVF -> PROJECTION -> RESULT
@@ -326,7 +326,7 @@ Physical plan:
   RESULT
     PROJECTION [k, v, window_start, window_end] (~4 rows)
       FILTER (v <> 3) (~4 rows)
-        SESSION_WINDOW (~4 rows)
+        SESSION_WINDOW SESSION partition [k] (~4 rows)
           FILTER (k = 'a') (~4 rows)
             TABLE_SCAN ev [k, v, ts] (~11 rows)
 Pipelines (execution order):
@@ -381,7 +381,7 @@ Physical plan:
   RESULT
     PROJECTION [auction, tumble_start(dateTime, CAST('10' AS INTERVAL)), count_star()] (~9 rows)
       HASH_AGGREGATE groups [window_start, window_end, auction] aggregates [count_star(*)] (~9 rows)
-        WINDOW_TVF (~9 rows)
+        WINDOW_TVF TUMBLE (~9 rows)
           TABLE_SCAN bid [auction, dateTime] (~9 rows)
 Pipelines (execution order):
   #0: TABLE_SCAN -> WINDOW_TVF -> HASH_AGGREGATE
