@@ -32,6 +32,7 @@ deps:
 
 run: deps release
 	build/release/sluice < examples/quickstart.sql
+	build/release/sluice < examples/streaming.sql
 
 test: deps release asan
 	@scripts/run-tests.sh

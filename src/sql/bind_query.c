@@ -3,7 +3,8 @@
  * QUALIFY, select list, DISTINCT), set operations, VALUES, ORDER BY and LIMIT/OFFSET.
  *
  * Plan shape of a SELECT core (see binder.h):
- *   FROM ─► FILTER(where) ─► AGGREGATE ─► FILTER(having) ─► WINDOW ─► FILTER(qualify)
+ *   FROM ─► FILTER(where) [─► WINDOW_TVF of a legacy group window, bind_window.c]
+ *   ─► AGGREGATE ─► FILTER(having) ─► WINDOW ─► FILTER(qualify)
  *   ─► PROJECT(select ++ hidden order columns) ─► DISTINCT ─► SORT ─► LIMIT ─► PROJECT(drop hidden)
  *
  * GROUP BY items may be expressions over FROM columns, 1-based ordinals of the select
