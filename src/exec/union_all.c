@@ -86,15 +86,16 @@ static sl_status union_push(sl_op_context *ctx, const sl_physical_op *plan, void
         g->watermarks[l->slot] = msg->kind == SL_MSG_END ? INT64_MAX : msg->watermark;
         int64_t min = union_min_watermark(g);
         if (msg->kind == SL_MSG_WATERMARK) {
-            if (min <= g->forwarded || min == INT64_MAX)
+            if (min <= g->forwarded)
                 return SL_OK;
             g->forwarded = min;
             sl_msg wm = *msg;
             wm.watermark = min;
             return sl_emit(ctx, &wm, err);
         }
-        if (min > g->forwarded && min != INT64_MAX) {
-            /* this branch ended: the others' minimum may now advance */
+        if (min > g->forwarded) {
+            /* this branch ended: the others' minimum may now advance (to +infinity when
+             * every branch ended) */
             g->forwarded = min;
             sl_msg wm;
             memset(&wm, 0, sizeof wm);

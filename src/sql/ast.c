@@ -512,7 +512,7 @@ static void print_table_ref(printer *pr, const sl_ast_table_ref *r)
 
 static void print_query(printer *pr, const sl_ast_query *q)
 {
-    bool wrapped = q->cte_count || q->order_count || q->limit || q->offset;
+    bool wrapped = q->cte_count || q->order_count || q->limit || q->offset || q->emit != SL_AST_EMIT_NONE;
     if (wrapped)
         out(pr, "(query ");
     if (q->cte_count) {

@@ -478,11 +478,38 @@ static void test_allocation_failures(void)
     CHECK(succeeded, "parse never succeeded under fault injection");
 }
 
+/* Window table functions (both syntaxes), EMIT and backtick escapes. */
+static void test_window_tables(void)
+{
+    expect_tree("SELECT * FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND)) AS w(a)",
+                "(select (items *) (from (window-tumble (table bid) \"dateTime\" (size (interval '10' second)) "
+                "(as w a))))");
+    expect_tree("SELECT * FROM TABLE(HOP(DATA => TABLE b, SIZE => INTERVAL '10' SECOND, TIMECOL => DESCRIPTOR(ts), "
+                "SLIDE => INTERVAL '2' SECOND, OFFSET => INTERVAL '1' SECOND))",
+                "(select (items *) (from (window-hop (table b) ts (slide (interval '2' second)) "
+                "(size (interval '10' second)) (offset (interval '1' second)))))");
+    expect_tree("SELECT * FROM TABLE(SESSION(TABLE b PARTITION BY k, j + 1, DESCRIPTOR(ts), INTERVAL '5' SECOND))",
+                "(select (items *) (from (window-session (table b) ts (partition-by k (+ j 1)) "
+                "(size (interval '5' second)))))");
+    expect_tree("SELECT * FROM CUMULATE(b, ts, INTERVAL '2' SECOND, INTERVAL '10' SECOND, INTERVAL '1' SECOND) w",
+                "(select (items *) (from (window-cumulate (table b) ts (slide (interval '2' second)) "
+                "(size (interval '10' second)) (offset (interval '1' second)) (as w))))");
+    expect_tree("SELECT `a``b` FROM `t``` EMIT CHANGES",
+                "(query (select (items \"a`b\") (from (table \"t`\"))) (emit changes))");
+    expect_tree("SELECT k FROM t GROUP BY k EMIT ON WINDOW CLOSE ORDER BY k",
+                "(query (select (items k) (from (table t)) (group-by k)) (order-by k) (emit on-window-close))");
+    expect_error("SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts)))", 20, "TUMBLE needs the arguments");
+    expect_error("SELECT * FROM HOP(t, ts, INTERVAL '1' SECOND, INTERVAL '2' SECOND, SIZE => INTERVAL '1' SECOND)",
+                 67, "the SIZE argument of HOP is given twice");
+    expect_error("SELECT * FROM t EMIT CHANGES EMIT ON WINDOW CLOSE", 29, "EMIT given twice");
+}
+
 int main(void)
 {
     test_select_core();
     test_set_operations();
     test_from_clause();
+    test_window_tables();
     test_expressions();
     test_functions_and_windows();
     test_statements();
