@@ -133,6 +133,29 @@ bool sluice_chunk_is_null(const sluice_chunk *chunk, uint32_t column, uint64_t r
 size_t sluice_chunk_value_text(const sluice_chunk *chunk, uint32_t column, uint64_t row, char *buf, size_t cap);
 void sluice_chunk_free(sluice_chunk *chunk);
 
+/* ---- continuous results (sluice_result_is_continuous) */
+
+/* Like sluice_result_fetch, but waits at most timeout_ms for the next chunk: *out_chunk
+ * is NULL when none arrived in time or when the query ended (sluice_result_is_finished). */
+sluice_status sluice_result_poll(sluice_result *result, int timeout_ms, sluice_chunk **out_chunk);
+/* True once every chunk of the result has been fetched (a continuous query ended). */
+bool sluice_result_is_finished(const sluice_result *result);
+/* True when a continuous result is updating (its final table is delivered when the
+ * inputs end) rather than append-only or a changelog (EMIT CHANGES). */
+bool sluice_result_is_updating(const sluice_result *result);
+/* An updating continuous result's table as it stands now, as a new (finished) result. */
+sluice_status sluice_result_snapshot(sluice_result *result, sluice_result **out_snapshot);
+
+typedef struct sluice_progress {
+    uint64_t source_rows;       /* rows the sources produced so far */
+    bool has_watermark;
+    int64_t watermark_micros;   /* the lowest source watermark (microseconds since the epoch) */
+    uint64_t state_rows;        /* rows, groups and windows held by the operators */
+    uint64_t state_bytes;
+} sluice_progress;
+/* Counters of a running continuous query (zeroes once it ended). */
+sluice_status sluice_result_progress(sluice_result *result, sluice_progress *out_progress);
+
 /* Moves the remaining rows of the result into an Arrow C stream (the result handle
  * must still be freed and no longer fetches). stream is an `struct ArrowArrayStream *`. */
 sluice_status sluice_result_arrow_stream(sluice_result *result, void *out_arrow_stream);

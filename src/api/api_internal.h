@@ -87,6 +87,12 @@ sl_status sl_live_start(sluice_database *db, struct sl_exec_context *exec, const
 void sl_live_adopt_arena(sl_live_query *q, sl_arena *arena);
 /* The next output batch (caller frees) or NULL once the query ended. */
 sl_status sl_live_next(sl_live_query *q, sl_batch **out, sl_error *err);
+/* As sl_live_next, waiting at most timeout_ms (-1: no limit): NULL when nothing came. */
+sl_status sl_live_poll(sl_live_query *q, int timeout_ms, sl_batch **out, sl_error *err);
+bool sl_live_ended(const sl_live_query *q);
+bool sl_live_is_updating(const sl_live_query *q);
+sl_status sl_live_snapshot(sl_live_query *q, sl_batch ***batches, size_t *count, sl_error *err);
+void sl_live_progress(sl_live_query *q, sluice_progress *progress);
 int64_t sl_live_rows_rejected(const sl_live_query *q);
 void sl_live_free(sl_live_query *q);
 

@@ -9,6 +9,8 @@
  * output is ready, holding the database's statement lock while it works, so other
  * connections' statements run between fetches. sluice_interrupt() cancels it.
  */
+#include <time.h>
+
 #include "api/api_internal.h"
 
 #include "exec/executor.h"
@@ -50,11 +52,24 @@ void sl_live_adopt_arena(sl_live_query *q, sl_arena *arena)
     sl_arena_init(arena, 0);
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 sl_status sl_live_next(sl_live_query *q, sl_batch **out, sl_error *err)
+{
+    return sl_live_poll(q, -1, out, err);
+}
+
+sl_status sl_live_poll(sl_live_query *q, int timeout_ms, sl_batch **out, sl_error *err)
 {
     *out = NULL;
     if (q->ended)
         return SL_OK;
+    int64_t deadline = timeout_ms >= 0 ? monotonic_ms() + timeout_ms : INT64_MAX;
     /* one round at a time under the statement lock, waits outside it */
     for (;;) {
         bool finished = false, idle = false;
@@ -65,10 +80,44 @@ sl_status sl_live_next(sl_live_query *q, sl_batch **out, sl_error *err)
             q->ended = true;
             return st;
         }
-        if (*out)
+        if (*out || monotonic_ms() >= deadline)
             return SL_OK;
         if (idle)
             sl_continuous_idle_wait();
+    }
+}
+
+bool sl_live_ended(const sl_live_query *q) { return q->ended; }
+
+bool sl_live_is_updating(const sl_live_query *q) { return sl_continuous_is_updating(q->query); }
+
+sl_status sl_live_snapshot(sl_live_query *q, sl_batch ***batches, size_t *count, sl_error *err)
+{
+    pthread_mutex_lock(&q->database->statement_lock);
+    sl_status st = sl_continuous_snapshot(q->query, batches, count, err);
+    pthread_mutex_unlock(&q->database->statement_lock);
+    return st;
+}
+
+void sl_live_progress(sl_live_query *q, sluice_progress *p)
+{
+    memset(p, 0, sizeof *p);
+    uint32_t n = sl_continuous_operator_count(q->query);
+    for (uint32_t i = 0; i < n; i++) {
+        const sl_op_metrics *m = NULL;
+        const sl_physical_op *plan = sl_continuous_operator(q->query, i, &m);
+        sl_op_metrics *metrics = (sl_op_metrics *)m;
+        p->state_rows += (uint64_t)atomic_load(&metrics->state_rows);
+        p->state_bytes += (uint64_t)atomic_load(&metrics->state_bytes);
+        if (plan->child_count == 0) {
+            p->source_rows += (uint64_t)atomic_load(&metrics->rows_out);
+            int64_t wm = atomic_load(&metrics->watermark);
+            if (plan->source_name && wm != SL_WATERMARK_NONE && wm != SL_WATERMARK_END &&
+                (!p->has_watermark || wm < p->watermark_micros)) {
+                p->has_watermark = true;
+                p->watermark_micros = wm;
+            }
+        }
     }
 }
 

@@ -87,8 +87,9 @@ static sluice_status fail(sluice_result *r, const sl_error *err)
     return r->connection ? sl_api_fail(r->connection, err) : sl_api_status(err->code);
 }
 
-/* A continuous query's next chunk: drives it until output or its end. */
-static sluice_status fetch_live(sluice_result *r, sluice_chunk **out_chunk)
+/* A continuous query's next chunk: drives it until output, its end, or timeout_ms (-1:
+ * no limit) passed. */
+static sluice_status fetch_live(sluice_result *r, int timeout_ms, sluice_chunk **out_chunk)
 {
     sl_error err;
     sl_error_clear(&err);
@@ -96,10 +97,15 @@ static sluice_status fetch_live(sluice_result *r, sluice_chunk **out_chunk)
     sl_status st;
     do {
         sl_batch_free(b);
-        st = sl_live_next(r->live, &b, &err);
+        st = sl_live_poll(r->live, timeout_ms, &b, &err);
     } while (st == SL_OK && b && b->count == 0);
-    if (st != SL_OK)
+    if (st != SL_OK) {
+        sl_live_free(r->live);
+        r->live = NULL;
         return fail(r, &err);
+    }
+    if (!b && !sl_live_ended(r->live))
+        return SLUICE_OK;   /* nothing in time */
     if (!b) {   /* ended */
         int64_t rejected = sl_live_rows_rejected(r->live);
         if (rejected > 0 && !r->message)
@@ -118,6 +124,61 @@ static sluice_status fetch_live(sluice_result *r, sluice_chunk **out_chunk)
     return SLUICE_OK;
 }
 
+sluice_status sluice_result_poll(sluice_result *r, int timeout_ms, sluice_chunk **out_chunk)
+{
+    if (!r || !out_chunk)
+        return SLUICE_ERROR_INVALID_ARGUMENT;
+    *out_chunk = NULL;
+    if (!r->live || r->next_batch < r->batch_count)
+        return sluice_result_fetch(r, out_chunk);
+    return fetch_live(r, timeout_ms < 0 ? 0 : timeout_ms, out_chunk);
+}
+
+bool sluice_result_is_finished(const sluice_result *r)
+{
+    return r && !r->live && r->next_batch >= r->batch_count;
+}
+
+bool sluice_result_is_updating(const sluice_result *r)
+{
+    return r && r->live && sl_live_is_updating(r->live);
+}
+
+sluice_status sluice_result_snapshot(sluice_result *r, sluice_result **out)
+{
+    if (!r || !out)
+        return SLUICE_ERROR_INVALID_ARGUMENT;
+    *out = NULL;
+    sl_error err;
+    sl_error_clear(&err);
+    sl_batch **batches = NULL;
+    size_t count = 0;
+    if (r->live && sl_live_snapshot(r->live, &batches, &count, &err) != SL_OK)
+        return fail(r, &err);
+    sluice_result *snap = sl_result_new(r->column_count, (const char *const *)r->names, r->types);
+    if (!snap) {
+        for (size_t i = 0; i < count; i++)
+            sl_batch_free(batches[i]);
+        sl_free(batches);
+        return SLUICE_ERROR_OOM;
+    }
+    snap->returns_rows = true;
+    snap->batches = batches;
+    snap->batch_count = count;
+    *out = snap;
+    return SLUICE_OK;
+}
+
+sluice_status sluice_result_progress(sluice_result *r, sluice_progress *out)
+{
+    if (!r || !out)
+        return SLUICE_ERROR_INVALID_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    if (r->live)
+        sl_live_progress(r->live, out);
+    return SLUICE_OK;
+}
+
 sluice_status sluice_result_fetch(sluice_result *r, sluice_chunk **out_chunk)
 {
     if (!r || !out_chunk)
@@ -128,7 +189,7 @@ sluice_status sluice_result_fetch(sluice_result *r, sluice_chunk **out_chunk)
     }
     if (r->next_batch == r->batch_count) {
         *out_chunk = NULL;
-        return r->live ? fetch_live(r, out_chunk) : SLUICE_OK;
+        return r->live ? fetch_live(r, -1, out_chunk) : SLUICE_OK;
     }
     sluice_chunk *chunk = sl_malloc(sizeof *chunk);
     if (!chunk)

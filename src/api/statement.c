@@ -468,7 +468,7 @@ sl_status sl_run_statement(sluice_connection *conn, const char *sql, size_t offs
     atomic_store(&conn->interrupt, false);
 
     sl_plan_context ctx = { &arena, 0 };
-    sl_eval_context eval = { params, param_count, now_micros() };
+    sl_eval_context eval = { params, param_count, now_micros(), NULL };
     sl_bind_options options = { params, param_count, &eval };
     sl_bound_statement *bound = NULL;
     st = sl_bind_statement(&ctx, db->catalog, stmt, sql, &options, &bound, err);

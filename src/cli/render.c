@@ -10,8 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/render.h"
+
+#define SL_RENDER_TRY(expr)                  \
+    do {                                     \
+        sluice_status st_ = (expr);          \
+        if (st_ != SLUICE_OK)                \
+            return st_;                      \
+    } while (0)
 
 bool sl_output_mode_parse(const char *name, sl_output_mode *out)
 {
@@ -217,7 +226,9 @@ static void cell(FILE *out, const char *text, size_t width, bool right_align)
 
 #define TABLE_MAX_CELL 80
 
-static sluice_status render_table(sluice_result *result, FILE *out)
+/* The whole result as one table; `first`, when not NULL, is a chunk already fetched from it
+ * (taken over). */
+static sluice_status render_table(sluice_result *result, FILE *out, sluice_chunk *first)
 {
     uint32_t ncols = sluice_result_column_count(result);
     if (ncols == 0)
@@ -233,8 +244,10 @@ static sluice_status render_table(sluice_result *result, FILE *out)
     }
     sluice_status st = SLUICE_OK;
     for (;;) {
-        sluice_chunk *chunk = NULL;
-        st = sluice_result_fetch(result, &chunk);
+        sluice_chunk *chunk = first;
+        first = NULL;
+        if (!chunk)
+            st = sluice_result_fetch(result, &chunk);
         if (st != SLUICE_OK || !chunk)
             break;
         uint64_t rows = sluice_chunk_row_count(chunk);
@@ -395,11 +408,107 @@ static sluice_status render_live_table(sluice_result *result, FILE *out)
     return st;
 }
 
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void format_bytes(uint64_t bytes, char *buf, size_t cap)
+{
+    if (bytes >= (1u << 30))
+        snprintf(buf, cap, "%.1f GiB", (double)bytes / (1u << 30));
+    else if (bytes >= (1u << 20))
+        snprintf(buf, cap, "%.1f MiB", (double)bytes / (1u << 20));
+    else
+        snprintf(buf, cap, "%.1f KiB", (double)bytes / 1024.0);
+}
+
+/* The status line under a live table: input rate, watermark, state. */
+static void status_line(sluice_result *result, FILE *out, double elapsed, uint64_t *last_rows, double *last_time)
+{
+    sluice_progress p;
+    sluice_result_progress(result, &p);
+    double now = wall_seconds();
+    double rate = now > *last_time ? (double)(p.source_rows - *last_rows) / (now - *last_time) : 0;
+    *last_rows = p.source_rows;
+    *last_time = now;
+    char watermark[40] = "none";
+    if (p.has_watermark) {
+        time_t secs = (time_t)(p.watermark_micros / 1000000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(watermark, sizeof watermark, "%Y-%m-%d %H:%M:%S", &tm);
+    }
+    char state[32];
+    format_bytes(p.state_bytes, state, sizeof state);
+    fprintf(out, "%.0f rows/s · watermark %s · state %llu rows, %s · %.0f s · Ctrl-C stops\n", rate, watermark,
+            (unsigned long long)p.state_rows, state, elapsed);
+}
+
+/* An updating continuous result on a terminal: redraws the table as it stands twice a
+ * second with a status line, until the query ends (then the final table) or is
+ * cancelled (the last table stays on screen). */
+static sluice_status render_live_updating(sluice_result *result, FILE *out, sluice_chunk **final_first)
+{
+    *final_first = NULL;
+    int drawn_lines = 0;
+    double start = wall_seconds(), last_draw = 0, last_time = start;
+    uint64_t last_rows = 0;
+    sluice_status st = SLUICE_OK;
+    while (!sluice_result_is_finished(result)) {
+        sluice_chunk *chunk = NULL;
+        st = sluice_result_poll(result, 100, &chunk);
+        if (st != SLUICE_OK)
+            break;
+        if (chunk) {   /* the inputs ended: the final table begins; drawn below */
+            *final_first = chunk;
+            break;
+        }
+        if (wall_seconds() - last_draw < 0.5)
+            continue;
+        last_draw = wall_seconds();
+        sluice_result *snap = NULL;
+        if (sluice_result_snapshot(result, &snap) != SLUICE_OK)
+            continue;
+        char *text = NULL;
+        size_t length = 0;
+        FILE *mem = open_memstream(&text, &length);
+        if (mem) {
+            render_table(snap, mem, NULL);
+            status_line(result, mem, last_draw - start, &last_rows, &last_time);
+            fclose(mem);
+            if (drawn_lines > 0)
+                fprintf(out, "\x1b[%dA\x1b[J", drawn_lines);   /* back over the last drawing */
+            fputs(text, out);
+            fflush(out);
+            drawn_lines = 0;
+            for (size_t i = 0; i < length; i++)
+                drawn_lines += text[i] == '\n';
+        }
+        free(text);
+        sluice_result_free(snap);
+    }
+    if (st != SLUICE_OK)
+        return st;
+    /* the final table (the query ended): replaces the live one */
+    if (drawn_lines > 0)
+        fprintf(out, "\x1b[%dA\x1b[J", drawn_lines);
+    return SLUICE_OK;
+}
+
 sluice_status sl_render_result(sluice_result *result, sl_output_mode mode, FILE *out)
 {
-    if (mode == SL_OUTPUT_TABLE && sluice_result_is_continuous(result))
+    if (mode == SL_OUTPUT_TABLE && sluice_result_is_continuous(result) && sluice_result_is_updating(result) &&
+        isatty(fileno(out))) {
+        sluice_chunk *first = NULL;
+        SL_RENDER_TRY(render_live_updating(result, out, &first));
+        return render_table(result, out, first);   /* the final table, when the inputs ended */
+    }
+    if (mode == SL_OUTPUT_TABLE && sluice_result_is_continuous(result) && !sluice_result_is_updating(result))
         return render_live_table(result, out);
     if (mode == SL_OUTPUT_TABLE)
-        return render_table(result, out);
+        return render_table(result, out, NULL);
     return render_streaming(result, mode, out);
 }

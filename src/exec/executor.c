@@ -118,6 +118,17 @@ void sl_continuous_keep_changes(sl_continuous *q)
     sl_result_keep_changes(q->ex.nodes[0].global);
 }
 
+sl_status sl_continuous_snapshot(sl_continuous *q, sl_batch ***batches, size_t *count, sl_error *err)
+{
+    return sl_result_snapshot(q->ex.nodes[0].global, batches, count, err);
+}
+
+bool sl_continuous_is_updating(const sl_continuous *q)
+{
+    const sl_physical_op *root = q->ex.root;
+    return root->streaming && !root->emit_changes && !root->children[0]->append_only;
+}
+
 void sl_continuous_idle_wait(void)
 {
     sl_stream_idle_wait();

@@ -38,6 +38,12 @@ sl_status sl_continuous_poll(sl_continuous *query, sl_batch **out, bool *finishe
  * and sinks): RESULT queues the changelog instead of consolidating it. Call before the
  * first poll. */
 void sl_continuous_keep_changes(sl_continuous *query);
+/* The current table of an updating result (consolidated so far): dense batches the
+ * caller frees; *count 0 when the result is not a consolidating one. */
+sl_status sl_continuous_snapshot(sl_continuous *query, sl_batch ***batches, size_t *count, sl_error *err);
+/* Does RESULT consolidate an updating result (final table at the end)? */
+bool sl_continuous_is_updating(const sl_continuous *query);
+
 /* Waits the short while an idle continuous query waits between polls. */
 void sl_continuous_idle_wait(void);
 /* Live counters of every operator (for status lines and system tables). */

@@ -199,6 +199,16 @@ void sl_result_take(void *global, sl_batch ***batches, size_t *batch_count)
     memset(g, 0, sizeof *g);
 }
 
+sl_status sl_result_snapshot(void *global, sl_batch ***batches, size_t *count, sl_error *err)
+{
+    sl_result_batches *g = global;
+    *batches = NULL;
+    *count = 0;
+    if (!g->table || g->raw_changes)
+        return SL_OK;
+    return sl_changelog_table_rows(g->table, batches, count, err);
+}
+
 void sl_result_keep_changes(void *global)
 {
     ((sl_result_batches *)global)->raw_changes = true;

@@ -21,5 +21,7 @@ sl_batch *sl_result_pop(void *global);
 /* Continuous queries: queue the changelog as it comes (batches keep their change column)
  * instead of consolidating an updating result. */
 void sl_result_keep_changes(void *global);
+/* Continuous, consolidating: the table so far (caller frees); none otherwise. */
+sl_status sl_result_snapshot(void *global, sl_batch ***batches, size_t *count, sl_error *err);
 
 #endif
