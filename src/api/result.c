@@ -245,7 +245,8 @@ sluice_status sluice_result_arrow_stream(sluice_result *r, void *out_arrow_strea
     if (!batches)
         return r->connection ? sl_api_fail(r->connection, &(sl_error){ SL_ERR_OOM, -1, "out of memory" })
                              : SLUICE_ERROR_OOM;
-    memcpy(batches, r->batches + r->next_batch, remaining * sizeof(sl_batch *));
+    if (remaining)
+        memcpy(batches, r->batches + r->next_batch, remaining * sizeof(sl_batch *));
     /* the stream takes the batches, also on failure */
     r->next_batch = r->batch_count;
     if (r->live) {   /* a continuous query: the stream pulls from it (after any collected batches) */

@@ -85,6 +85,42 @@ static void test_live_result_and_system_tables(void)
     sluice_close(db);
 }
 
+static void test_updating_snapshot_and_progress(void)
+{
+    sluice_database *db = NULL;
+    sluice_connection *c = NULL;
+    CHECK_EQ_INT(sluice_open(NULL, &db, NULL), SLUICE_OK);
+    CHECK_EQ_INT(sluice_connect(db, &c), SLUICE_OK);
+    sluice_result_free(query(c, "CREATE SOURCE bid WITH (connector = 'nexmark', table = 'bid')"));
+    sluice_result *live = query(c, "SELECT channel, count(*) FROM bid GROUP BY channel");
+    CHECK(sluice_result_is_continuous(live));
+    CHECK(sluice_result_is_updating(live));
+    /* an updating result delivers nothing before its inputs end: polls time out */
+    sluice_chunk *chunk = NULL;
+    CHECK_EQ_INT(sluice_result_poll(live, 50, &chunk), SLUICE_OK);
+    CHECK(chunk == NULL);
+    CHECK(!sluice_result_is_finished(live));
+    sluice_result *snap = NULL;
+    CHECK_EQ_INT(sluice_result_snapshot(live, &snap), SLUICE_OK);
+    uint64_t rows = 0;
+    while (sluice_result_fetch(snap, &chunk) == SLUICE_OK && chunk) {
+        rows += sluice_chunk_row_count(chunk);
+        sluice_chunk_free(chunk);
+    }
+    sluice_result_free(snap);
+    CHECK(rows > 0);
+    sluice_progress progress;
+    CHECK_EQ_INT(sluice_result_progress(live, &progress), SLUICE_OK);
+    CHECK(progress.source_rows > 0);
+    CHECK(progress.has_watermark);
+    CHECK(progress.state_rows >= rows);
+    sluice_interrupt(c);
+    CHECK_EQ_INT(sluice_result_poll(live, 50, &chunk), SLUICE_ERROR_CANCELLED);
+    sluice_result_free(live);
+    sluice_disconnect(c);
+    sluice_close(db);
+}
+
 static void test_bounded_run_equals_batch(void)
 {
     sluice_database *db = NULL;
@@ -110,6 +146,7 @@ static void test_bounded_run_equals_batch(void)
 int main(void)
 {
     CHECK_RUN(test_live_result_and_system_tables);
+    CHECK_RUN(test_updating_snapshot_and_progress);
     CHECK_RUN(test_bounded_run_equals_batch);
     return CHECK_EXIT_CODE();
 }
