@@ -131,17 +131,16 @@ static void session_free_global(const sl_physical_op *plan, void *global)
     sl_free(g);
 }
 
-static sl_status init_table(sl_session_global *g, sl_memory *memory, sl_error *err)
+/* An empty partition table (partition keys -> uint32 partition index) in *table. */
+static sl_status init_table(const sl_session_global *g, sl_memory *memory, sl_hash_table *table, sl_error *err)
 {
     sl_type *types = sl_malloc(sizeof *types * (g->key_count + 1));
     if (!types)
         return sl_error_oom(err);
     for (uint32_t i = 0; i < g->key_count; i++)
         types[i] = g->store_types[g->key_columns[i]];
-    sl_status st = sl_hash_table_init(&g->table, types, g->key_count, sizeof(uint32_t), 0, memory, SESSION_NAME,
-                                      err);
+    sl_status st = sl_hash_table_init(table, types, g->key_count, sizeof(uint32_t), 0, memory, SESSION_NAME, err);
     sl_free(types);
-    g->table_ready = st == SL_OK;
     return st;
 }
 
@@ -179,8 +178,10 @@ static sl_status session_init_global(const sl_physical_op *plan, sl_exec_context
     if (st == SL_OK)
         st = sl_row_store_init(&g->store, g->store_types, g->store_columns, exec ? exec->memory : NULL,
                                "SESSION window", err);
-    if (st == SL_OK && plan->streaming)
-        st = init_table(g, exec ? exec->memory : NULL, err);
+    if (st == SL_OK && plan->streaming) {
+        st = init_table(g, exec ? exec->memory : NULL, &g->table, err);
+        g->table_ready = st == SL_OK;
+    }
     if (st == SL_OK && !plan->streaming) {
         uint32_t n = g->key_count + 1;
         uint32_t *columns = sl_malloc(sizeof *columns * n);
@@ -697,7 +698,6 @@ static sl_status close_sessions(sl_op_context *ctx, const sl_physical_op *plan, 
  * the partition table with the partitions that still have open sessions. */
 static sl_status compact(sl_session_global *g, sl_exec_context *exec, sl_session_local *l, sl_error *err)
 {
-    (void)l;
     sl_row_store store;
     sl_hash_table table;
     bool store_ready = false, table_ready = false;
@@ -721,10 +721,7 @@ static sl_status compact(sl_session_global *g, sl_exec_context *exec, sl_session
         store_ready = st == SL_OK;
     }
     if (st == SL_OK) {
-        sl_hash_table saved = g->table;
-        st = init_table(g, exec ? exec->memory : NULL, err);
-        table = g->table;
-        g->table = saved;
+        st = init_table(g, exec ? exec->memory : NULL, &table, err);
         table_ready = st == SL_OK;
     }
     /* rows: walk every open session, gathering its rows into the new store */

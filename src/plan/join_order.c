@@ -474,10 +474,13 @@ double sl_plan_estimate_rows(const sl_logical_op *op)
         r = c + sl_plan_estimate_rows(op->children[1]);
         break;
     case SL_LOP_WINDOW_TVF:
-        /* HOP puts each row in size/slide windows, CUMULATE in up to size/step */
+        /* HOP puts each row in size/slide windows, CUMULATE in 1 .. size/step (on average
+         * half of them) */
         r = c;
-        if ((op->window_kind == SL_WINDOW_HOP || op->window_kind == SL_WINDOW_CUMULATE) && op->window_slide > 0)
+        if (op->window_kind == SL_WINDOW_HOP && op->window_slide > 0)
             r = c * (double)(op->window_size / op->window_slide);
+        else if (op->window_kind == SL_WINDOW_CUMULATE && op->window_slide > 0)
+            r = c * ((double)(op->window_size / op->window_slide) + 1.0) / 2.0;
         break;
     default:
         r = c;

@@ -7,6 +7,12 @@
  *   set_expr   := intersect { (UNION | EXCEPT) [ALL | DISTINCT] intersect }
  *   intersect  := simple { INTERSECT [ALL | DISTINCT] simple }
  *   simple     := select_core | VALUES (..), (..) | '(' query ')'
+ *   select_core ends with an optional EMIT CHANGES | EMIT ON WINDOW CLOSE (after HAVING),
+ *   which may also follow the whole query (after LIMIT).
+ *
+ * FROM also takes the window table functions, Flink's TABLE(TUMBLE(TABLE t,
+ * DESCRIPTOR(ts), size)) with positional or named (DATA =>, TIMECOL =>, SIZE => ...)
+ * arguments and the short form TUMBLE(t, ts, size); see ast.h (SL_AST_TABLE_WINDOW).
  */
 #include "sql/parser_internal.h"
 
