@@ -36,7 +36,7 @@ static bound *bind_sql(const char *sql)
     b->status = sl_parse_statement(&b->arena, sql, 0, &stmt, &end, &b->err);
     if (b->status != SL_OK)
         return b;
-    sl_eval_context eval = { NULL, 0, 86400000000LL * 365 };
+    sl_eval_context eval = { NULL, 0, 86400000000LL * 365, NULL };
     sl_value params[2];
     params[0] = sl_value_int(SL_TYPE_INTEGER, 7);
     params[1] = sl_value_double(2.5);
