@@ -12,6 +12,9 @@
  *                     watermark advance after every row
  *   partition_column  a column of the table (declared or not): each distinct value of it
  *                     (NULL included) is a split, numbered in order of first appearance
+ *   rows_per_second   replay no faster than this many rows per second of wall time
+ *                     (default 0: as fast as the query takes them); with idle_timeout it
+ *                     lets a test keep a split silent for a known time
  * plus the options common to every source (connector.h).
  *
  * Columns: the declared ones, each a column of the table (by name, case-insensitive) of
@@ -47,6 +50,7 @@ typedef struct table_bind {
     uint32_t *columns;              /* table column of each source column */
     sl_type *types;                 /* of each source column */
     int64_t rows_per_batch;
+    int64_t rows_per_second;        /* pacing; 0 = none */
     int32_t partition_column;       /* table column; -1 = no partitions */
     sl_type partition_type;
 } table_bind;
@@ -66,9 +70,11 @@ typedef struct table_scan {
     uint64_t *split_end;            /* per split: global row number after its last row */
     uint32_t batch_split;           /* split of the batch next() returned last */
     uint32_t *sel;                  /* SL_BATCH_CAPACITY physical rows (scratch) */
+    int64_t start_micros;           /* wall clock at the first batch (rows_per_second) */
 } table_scan;
 
-static const char *const table_options[] = { "table", "rows_per_batch", "partition_column", NULL };
+static const char *const table_options[] = { "table", "rows_per_batch", "partition_column", "rows_per_second",
+                                              NULL };
 
 /* "a, b, c": the table's column names, for error messages. */
 static void column_list(const sl_table *t, char *buf, size_t cap)
@@ -182,6 +188,7 @@ static sl_status table_bind_spec(sl_arena *arena, const sl_connector_spec *spec,
         return sl_error_oom(err);
     b->rows_per_batch = 1024;
     SL_TRY(sl_connector_option_int(spec, ME, "rows_per_batch", 1, SL_BATCH_CAPACITY, &b->rows_per_batch, err));
+    SL_TRY(sl_connector_option_int(spec, ME, "rows_per_second", 0, 1000000000, &b->rows_per_second, err));
 
     sl_catalog_lock(b->catalog);
     sl_status st = bind_locked(arena, spec, table_option, b, out, err);
@@ -396,6 +403,12 @@ static sl_status table_next(void *state, sl_exec_context *exec, sl_batch **out, 
     skip_exhausted(s);
     if (s->chunk >= s->chunk_count)
         return SL_OK;
+    if (s->bind->rows_per_second > 0) {   /* row `position` is due at position / rate seconds */
+        if (s->position == 0)
+            s->start_micros = sl_connector_now_micros();
+        SL_TRY(sl_connector_pace(exec, s->start_micros,
+                                 (int64_t)(s->position * 1000000 / (uint64_t)s->bind->rows_per_second), err));
+    }
     uint32_t limit = (uint32_t)s->bind->rows_per_batch;
     uint32_t split = s->row_split ? s->row_split[s->position] : 0;
 
