@@ -202,7 +202,18 @@ static sl_status tf_step(sl_op_context *ctx, const sl_physical_op *plan, void *g
     if (sl_pipeline_stop_requested(ctx))
         return SL_OK;
     sl_batch *b = NULL;
-    SL_TRY(fn->next(g->state, ctx->exec, &b, err));
+    bool idle = false;
+    if (fn->poll)
+        SL_TRY(fn->poll(g->state, ctx->exec, &b, &idle, err));
+    else
+        SL_TRY(fn->next(g->state, ctx->exec, &b, err));
+    if (!b && idle) {   /* a live source with nothing now: idle splits may release the watermark */
+        *state = SL_STEP_IDLE;
+        int64_t watermark;
+        if (g->tracking && sl_watermark_advance(&g->tracker, sl_connector_now_micros(), &watermark))
+            SL_TRY(tf_emit_watermark(ctx, watermark, err));
+        return SL_OK;
+    }
     if (!b) {
         if (g->tracking)
             SL_TRY(tf_emit_watermark(ctx, SL_WATERMARK_END, err));

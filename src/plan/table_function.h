@@ -39,6 +39,16 @@ typedef struct sl_table_filter {
     sl_value value;                 /* lives in the plan for the whole scan */
 } sl_table_filter;
 
+/* Progress of one split of a live source (system table sluice_sources). */
+typedef struct sl_split_stats {
+    int32_t partition;          /* Kafka partition / split number; -1 when not partitioned */
+    const char *name;           /* file path, NATS subject, ...; may be NULL (valid until the next call) */
+    int64_t offset;             /* next offset (or line, sequence) to read; -1 unknown */
+    int64_t lag;                /* records between offset and the end known now; -1 unknown */
+    int64_t rows;               /* rows delivered */
+    int64_t rejected;           /* records rejected by the on_error policy */
+} sl_split_stats;
+
 typedef struct sl_table_function {
     const char *name;
     /* Decides the schema: fills *column_count, *types, *names (arena-allocated) and
@@ -74,6 +84,12 @@ typedef struct sl_table_function {
     uint32_t (*split_count)(void *state);
     uint32_t (*batch_split)(void *state);
     bool (*split_ended)(void *state, uint32_t split);
+    /* Optional, live sources: fills *out for `split` (< split_count). */
+    void (*split_stats)(void *state, uint32_t split, sl_split_stats *out);
+    /* Optional, live sources: a non-blocking next(): *out = NULL and *idle = true when
+     * nothing is available now (the source has not ended). Continuous queries call it
+     * instead of next(); *out = NULL with *idle = false means the source ended. */
+    sl_status (*poll)(void *state, sl_exec_context *exec, sl_batch **out, bool *idle, sl_error *err);
 } sl_table_function;
 
 /* Lookup by lower-case name; NULL if unknown. */
