@@ -82,6 +82,13 @@ typedef struct sl_msg {
     uint64_t barrier_id;        /* BARRIER */
 } sl_msg;
 
+/* What a statement spilled to disk (exec/spill.h). */
+typedef struct sl_spill_stats {
+    atomic_llong bytes_written;      /* compressed bytes */
+    atomic_llong rows_written;
+    atomic_llong files_created;
+} sl_spill_stats;
+
 /* Query-wide execution context (one per running statement). */
 typedef struct sl_exec_context {
     sl_eval_context eval;
@@ -93,6 +100,7 @@ typedef struct sl_exec_context {
     char *temp_directory;
     uint32_t threads;            /* pipeline instances a splittable pipeline may run as (0 or 1: one) */
     struct sl_query_registry *queries;  /* the database's running continuous queries (system tables) */
+    sl_spill_stats spill;
 } sl_exec_context;
 
 static inline bool sl_exec_interrupted(const sl_exec_context *exec)
