@@ -71,6 +71,8 @@ typedef struct table_scan {
     uint32_t batch_split;           /* split of the batch next() returned last */
     uint32_t *sel;                  /* SL_BATCH_CAPACITY physical rows (scratch) */
     int64_t start_micros;           /* wall clock at the first batch (rows_per_second) */
+    uint64_t *split_rows;           /* per split: rows delivered (sluice_sources) */
+    uint64_t *split_total;          /* per split: rows in the table */
 } table_scan;
 
 static const char *const table_options[] = { "table", "rows_per_batch", "partition_column", "rows_per_second",
@@ -215,6 +217,8 @@ static void table_free(void *state)
     sl_free(s->types);
     sl_free(s->row_split);
     sl_free(s->split_end);
+    sl_free(s->split_rows);
+    sl_free(s->split_total);
     sl_free(s->sel);
     sl_free(s);
 }
@@ -476,10 +480,35 @@ static sl_status table_next(void *state, sl_exec_context *exec, sl_batch **out, 
         }
         batch->length = batch->count = n;
     }
+    if (!s->split_rows) {   /* per-split counters, for split_stats */
+        s->split_rows = sl_calloc(s->split_count, sizeof *s->split_rows);
+        s->split_total = sl_calloc(s->split_count, sizeof *s->split_total);
+        if (!s->split_rows || !s->split_total) {
+            sl_batch_free(batch);
+            return sl_error_oom(err);
+        }
+        uint64_t total = 0;
+        for (size_t c = 0; c < s->chunk_count; c++)
+            total += s->chunks[c]->count;
+        for (uint64_t r = 0; r < total; r++)
+            s->split_total[s->row_split ? s->row_split[r] : 0]++;
+    }
+    s->split_rows[split] += n;
     s->position += n;
     s->batch_split = split;
     *out = batch;
     return SL_OK;
+}
+
+static void table_split_stats(void *state, uint32_t split, sl_split_stats *out)
+{
+    table_scan *s = state;
+    out->partition = s->row_split ? (int32_t)split : -1;
+    out->name = NULL;
+    out->offset = (int64_t)s->position;
+    out->rows = s->split_rows && split < s->split_count ? (int64_t)s->split_rows[split] : 0;
+    out->lag = s->split_total && split < s->split_count ? (int64_t)(s->split_total[split] - s->split_rows[split]) : -1;
+    out->rejected = 0;
 }
 
 static uint32_t table_split_count(void *state)
@@ -508,6 +537,7 @@ static const sl_table_function table_scan_function = {
     .split_count = table_split_count,
     .batch_split = table_batch_split,
     .split_ended = table_split_ended,
+    .split_stats = table_split_stats,
 };
 
 const sl_connector sl_table_connector = {

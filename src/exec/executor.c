@@ -142,6 +142,11 @@ const sl_physical_op *sl_continuous_operator(const sl_continuous *q, uint32_t i,
     return q->ex.nodes[i].plan;
 }
 
+void *sl_continuous_operator_state(const sl_continuous *q, uint32_t i)
+{
+    return q->ex.nodes[i].global_ready ? q->ex.nodes[i].global : NULL;
+}
+
 void sl_continuous_free(sl_continuous *q)
 {
     if (!q)

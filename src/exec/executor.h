@@ -49,6 +49,8 @@ void sl_continuous_idle_wait(void);
 /* Live counters of every operator (for status lines and system tables). */
 uint32_t sl_continuous_operator_count(const sl_continuous *query);
 const sl_physical_op *sl_continuous_operator(const sl_continuous *query, uint32_t i, const sl_op_metrics **metrics);
+/* The operator's global execution state (e.g. a source's scan, for sluice_sources). */
+void *sl_continuous_operator_state(const sl_continuous *query, uint32_t i);
 void sl_continuous_free(sl_continuous *query);
 
 /* EXPLAIN text: the physical operator tree (kind, key expressions via sl_expr_to_string,

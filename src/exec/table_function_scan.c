@@ -243,6 +243,30 @@ static sl_status tf_step(sl_op_context *ctx, const sl_physical_op *plan, void *g
     return SL_OK;
 }
 
+uint32_t sl_table_function_scan_splits(const sl_physical_op *plan, void *global)
+{
+    sl_table_function_global *g = global;
+    if (!g || !g->state)
+        return 0;
+    return plan->function->split_count ? plan->function->split_count(g->state) : 1;
+}
+
+void sl_table_function_scan_split(const sl_physical_op *plan, void *global, uint32_t split, sl_split_stats *out,
+                                  int64_t *watermark)
+{
+    sl_table_function_global *g = global;
+    memset(out, 0, sizeof *out);
+    out->partition = -1;
+    out->offset = out->lag = -1;
+    *watermark = SL_WATERMARK_NONE;
+    if (!g || !g->state)
+        return;
+    if (plan->function->split_stats)
+        plan->function->split_stats(g->state, split, out);
+    if (g->tracking && split < g->tracker.split_count)
+        *watermark = g->tracker.split_max[split];
+}
+
 const sl_operator_type sl_table_function_operator = {
     .name = "TABLE_FUNCTION",
     .init_global = tf_init_global,

@@ -27,6 +27,7 @@ static const sl_table_function_entry sl_table_functions[] = {
     { "range", &sl_range_function },
     { "sluice_operator_metrics", &sl_operator_metrics_function },
     { "sluice_watermarks", &sl_watermarks_function },
+    { "sluice_sources", &sl_sources_function },
 };
 
 const sl_table_function *sl_table_function_find(const char *name)

@@ -92,6 +92,14 @@ typedef struct sl_table_function {
     sl_status (*poll)(void *state, sl_exec_context *exec, sl_batch **out, bool *idle, sl_error *err);
 } sl_table_function;
 
+/* For a running TABLE_FUNCTION operator (its global state, exec/table_function_scan.c):
+ * the number of splits of its scan (0 before it started), and split `split`'s statistics
+ * plus its watermark (the greatest watermark value seen on it; SL_WATERMARK_NONE when
+ * none or the source has no watermark). */
+uint32_t sl_table_function_scan_splits(const sl_physical_op *plan, void *global);
+void sl_table_function_scan_split(const sl_physical_op *plan, void *global, uint32_t split, sl_split_stats *out,
+                                  int64_t *watermark);
+
 /* Lookup by lower-case name; NULL if unknown. */
 const sl_table_function *sl_table_function_find(const char *name);
 
@@ -104,5 +112,6 @@ extern const sl_table_function sl_range_function;
 /* System tables (stream/system_tables.c), also found by bare name in FROM. */
 extern const sl_table_function sl_operator_metrics_function;
 extern const sl_table_function sl_watermarks_function;
+extern const sl_table_function sl_sources_function;
 
 #endif

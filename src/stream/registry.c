@@ -70,7 +70,8 @@ sl_status sl_query_registry_visit(sl_query_registry *r, sl_query_visit_fn visit,
         for (uint32_t k = 0; k < n && st == SL_OK; k++) {
             const sl_op_metrics *metrics = NULL;
             const sl_physical_op *plan = sl_continuous_operator(r->items[i].query, k, &metrics);
-            st = visit(state, r->items[i].id, k, plan, metrics, err);
+            st = visit(state, r->items[i].id, k, plan, metrics,
+                       sl_continuous_operator_state(r->items[i].query, k), err);
         }
     }
     pthread_mutex_unlock(&r->lock);

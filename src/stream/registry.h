@@ -22,7 +22,8 @@ void sl_query_registry_remove(sl_query_registry *registry, uint64_t id);
 
 /* Calls visit once per operator of every running query, in registration and plan order. */
 typedef sl_status (*sl_query_visit_fn)(void *state, uint64_t query_id, uint32_t operator_id,
-                                       const sl_physical_op *plan, const sl_op_metrics *metrics, sl_error *err);
+                                       const sl_physical_op *plan, const sl_op_metrics *metrics,
+                                       void *operator_state, sl_error *err);
 sl_status sl_query_registry_visit(sl_query_registry *registry, sl_query_visit_fn visit, void *state, sl_error *err);
 
 #endif

@@ -121,6 +121,37 @@ static void test_updating_snapshot_and_progress(void)
     sluice_close(db);
 }
 
+static void test_source_splits_table(void)
+{
+    sluice_database *db = NULL;
+    sluice_connection *a = NULL, *b = NULL;
+    CHECK_EQ_INT(sluice_open(NULL, &db, NULL), SLUICE_OK);
+    CHECK_EQ_INT(sluice_connect(db, &a), SLUICE_OK);
+    CHECK_EQ_INT(sluice_connect(db, &b), SLUICE_OK);
+    sluice_result_free(query(a, "CREATE TABLE ev AS SELECT i % 3 AS p, TIMESTAMP '2024-01-01' + i * INTERVAL '1' "
+                                "SECOND AS ts FROM generate_series(1, 3000) AS g(i)"));
+    sluice_result_free(query(a, "CREATE SOURCE s (p BIGINT, ts TIMESTAMP, WATERMARK FOR ts AS ts) WITH (connector = "
+                                "'table', table = 'ev', rows_per_batch = 10, partition_column = 'p', "
+                                "rows_per_second = 20000)"));
+    sluice_result_free(query(a, "SET execution_mode = 'streaming'"));
+    sluice_result *live = query(a, "SELECT p, ts FROM s");
+    sluice_chunk *chunk = NULL;
+    CHECK_EQ_INT(sluice_result_fetch(live, &chunk), SLUICE_OK);
+    sluice_chunk_free(chunk);
+    char text[128];
+    first_value(b, "SELECT count(*) FROM sluice_sources WHERE source = 's'", text, sizeof text);
+    CHECK_EQ_STR(text, "3");   /* one row per partition */
+    first_value(b, "SELECT sum(rows) > 0 AND sum(rows) + sum(lag) = 3000 FROM sluice_sources", text, sizeof text);
+    CHECK_EQ_STR(text, "true");
+    first_value(b, "SELECT count(watermark) >= 1 FROM sluice_sources", text, sizeof text);
+    CHECK_EQ_STR(text, "true");
+    sluice_interrupt(a);
+    sluice_result_free(live);
+    sluice_disconnect(a);
+    sluice_disconnect(b);
+    sluice_close(db);
+}
+
 static void test_bounded_run_equals_batch(void)
 {
     sluice_database *db = NULL;
@@ -147,6 +178,7 @@ int main(void)
 {
     CHECK_RUN(test_live_result_and_system_tables);
     CHECK_RUN(test_updating_snapshot_and_progress);
+    CHECK_RUN(test_source_splits_table);
     CHECK_RUN(test_bounded_run_equals_batch);
     return CHECK_EXIT_CODE();
 }
