@@ -834,18 +834,9 @@ static sl_status flush_changelog(sl_op_context *ctx, stream_agg *g, changelog *l
         return SL_OK;
     uint32_t n = log->count;
     sl_batch *out = sl_batch_new(g->column_count);
-    sl_buffer *change = sl_buffer_new(n);
-    if (!out || !change) {
-        sl_batch_free(out);
-        if (change)
-            sl_buffer_unref(change);
+    if (!out)
         return sl_error_oom(err);
-    }
-    out->change_buffer = change;
-    out->change = (int8_t *)change->data;
-    change->size = n;
-    memcpy(out->change, log->codes, n);
-    sl_status st = SL_OK;
+    sl_status st = sl_batch_set_change(out, log->codes, 0, n, err);
     for (uint32_t c = 0; c < g->column_count && st == SL_OK; c++) {
         sl_vector *v = sl_vector_new(g->out_types[c], n);
         if (!v) {

@@ -510,15 +510,7 @@ static sl_status set_change(sl_batch *b, int8_t change, sl_error *err)
 {
     if (change > 0)
         return SL_OK;
-    sl_buffer *buf = sl_buffer_new(b->length ? b->length : 1);
-    if (!buf)
-        return sl_error_oom(err);
-    memset(buf->data, (uint8_t)change, b->length ? b->length : 1);
-    if (b->change_buffer)
-        sl_buffer_unref(b->change_buffer);
-    b->change_buffer = buf;
-    b->change = (int8_t *)buf->data;
-    return SL_OK;
+    return sl_batch_set_change(b, NULL, change, b->length, err);
 }
 
 /* Emits rows[0..n) of side `side` with NULLs for the other side's columns, as `change`:

@@ -302,18 +302,9 @@ static sl_status flush_log(sl_op_context *ctx, const sl_physical_op *plan, strea
         return SL_OK;
     g->log_count = 0;
     sl_batch *out = sl_batch_new(plan->column_count);
-    sl_buffer *change = sl_buffer_new(n);
-    if (!out || !change) {
-        sl_batch_free(out);
-        if (change)
-            sl_buffer_unref(change);
+    if (!out)
         return sl_error_oom(err);
-    }
-    out->change_buffer = change;
-    out->change = (int8_t *)change->data;
-    change->size = n;
-    memcpy(out->change, g->log_codes, n);
-    sl_status st = SL_OK;
+    sl_status st = sl_batch_set_change(out, g->log_codes, 0, n, err);
     for (uint32_t c = 0; c < plan->column_count && st == SL_OK; c++) {
         sl_vector *v = sl_vector_new(plan->types[c], n);
         if (!v) {

@@ -220,15 +220,9 @@ static sl_status fanout_flush(sl_op_context *ctx, const sl_physical_op *plan, co
             wtime[i] = f->end[i] - 1;
     }
     if (st == SL_OK && in->change) {
-        out->change_buffer = sl_buffer_new(n);
-        if (!out->change_buffer) {
-            st = sl_error_oom(err);
-        } else {
-            out->change_buffer->size = n;
-            out->change = (int8_t *)out->change_buffer->data;
-            for (uint32_t i = 0; i < n; i++)
-                out->change[i] = in->change[f->rows[i]];
-        }
+        st = sl_batch_set_change(out, NULL, 0, n, err);
+        for (uint32_t i = 0; i < n && st == SL_OK; i++)
+            out->change[i] = in->change[f->rows[i]];
     }
     if (st == SL_OK) {
         out->length = out->count = n;

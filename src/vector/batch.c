@@ -75,6 +75,22 @@ sl_status sl_batch_set_selection(sl_batch *batch, const uint32_t *sel, uint32_t 
     return SL_OK;
 }
 
+sl_status sl_batch_set_change(sl_batch *batch, const int8_t *codes, int8_t fill, uint32_t length, sl_error *err)
+{
+    sl_buffer *buf = sl_buffer_new(length ? length : 1);
+    if (!buf)
+        return sl_error_oom(err);
+    if (codes)
+        memcpy(buf->data, codes, length);
+    else
+        memset(buf->data, (uint8_t)fill, length);
+    buf->size = length;
+    sl_buffer_unref(batch->change_buffer);
+    batch->change_buffer = buf;
+    batch->change = (int8_t *)buf->data;
+    return SL_OK;
+}
+
 sl_batch *sl_batch_share(const sl_batch *src)
 {
     sl_batch *b = sl_batch_new(src->column_count);

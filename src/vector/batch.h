@@ -50,6 +50,10 @@ static inline uint32_t sl_batch_row(const sl_batch *b, uint32_t r)
     return b->sel ? b->sel[r] : r;
 }
 
+/* Installs a change column of `length` entries (a new buffer): codes[i] for physical row
+ * i, or, with codes NULL, `fill` for every row. Replaces any change column b had. */
+sl_status sl_batch_set_change(sl_batch *batch, const int8_t *codes, int8_t fill, uint32_t length, sl_error *err);
+
 /* A new batch sharing the column references (and sel/change) of src: cheap. */
 sl_batch *sl_batch_share(const sl_batch *src);
 
