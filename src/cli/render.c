@@ -226,6 +226,41 @@ static void cell(FILE *out, const char *text, size_t width, bool right_align)
 
 #define TABLE_MAX_CELL 80
 
+/* A cell's text (malloc'd): NULL shown as NULL, line breaks and tabs as spaces, cut at a
+ * code point to at most max_width columns with a trailing … marking the cut. */
+static char *cell_text(const char *text, size_t max_width)
+{
+    char *copy = strdup(text ? text : "NULL");
+    for (char *p = copy; *p; p++)
+        if (*p == '\n' || *p == '\t' || *p == '\r')
+            *p = ' ';
+    if (display_width(copy) <= max_width)
+        return copy;
+    size_t seen = 0;
+    char *p = copy;
+    for (; *p; p++)
+        if ((*(unsigned char *)p & 0xC0) != 0x80 && ++seen > max_width - 1)
+            break;
+    *p = 0;
+    char *longer = malloc(strlen(copy) + 4);
+    sprintf(longer, "%s…", copy);
+    free(copy);
+    return longer;
+}
+
+/* The top border, the names and types rows and the separator. */
+static void table_header(sluice_result *result, FILE *out, const size_t *widths, uint32_t ncols)
+{
+    border(out, widths, ncols, "┌", "┬", "┐");
+    for (uint32_t c = 0; c < ncols; c++)
+        cell(out, sluice_result_column_name(result, c), widths[c], false);
+    fputs("│\n", out);
+    for (uint32_t c = 0; c < ncols; c++)
+        cell(out, sluice_result_column_type_name(result, c), widths[c], false);
+    fputs("│\n", out);
+    border(out, widths, ncols, "├", "┼", "┤");
+}
+
 /* The whole result as one table; `first`, when not NULL, is a chunk already fetched from it
  * (taken over). */
 static sluice_status render_table(sluice_result *result, FILE *out, sluice_chunk *first)
@@ -257,24 +292,7 @@ static sluice_status render_table(sluice_result *result, FILE *out, sluice_chunk
                 cells = realloc(cells, cap * ncols * sizeof *cells);
             }
             for (uint32_t c = 0; c < ncols; c++) {
-                const char *text = value_text(chunk, c, r, &buf);
-                char *copy = strdup(text ? text : "NULL");
-                for (char *p = copy; *p; p++)
-                    if (*p == '\n' || *p == '\t' || *p == '\r')
-                        *p = ' ';
-                if (display_width(copy) > TABLE_MAX_CELL) {
-                    /* cut at a code point boundary and mark the cut */
-                    size_t seen = 0;
-                    char *p = copy;
-                    for (; *p; p++)
-                        if ((*(unsigned char *)p & 0xC0) != 0x80 && ++seen > TABLE_MAX_CELL - 1)
-                            break;
-                    *p = 0;
-                    char *longer = malloc(strlen(copy) + 4);
-                    sprintf(longer, "%s…", copy);
-                    free(copy);
-                    copy = longer;
-                }
+                char *copy = cell_text(value_text(chunk, c, r, &buf), TABLE_MAX_CELL);
                 size_t w = display_width(copy);
                 if (w > widths[c])
                     widths[c] = w;
@@ -288,14 +306,7 @@ static sluice_status render_table(sluice_result *result, FILE *out, sluice_chunk
     for (uint32_t c = 0; c < ncols; c++)
         right[c] = is_numeric(sluice_result_column_type(result, c));
 
-    border(out, widths, ncols, "┌", "┬", "┐");
-    for (uint32_t c = 0; c < ncols; c++)
-        cell(out, sluice_result_column_name(result, c), widths[c], false);
-    fputs("│\n", out);
-    for (uint32_t c = 0; c < ncols; c++)
-        cell(out, sluice_result_column_type_name(result, c), widths[c], false);
-    fputs("│\n", out);
-    border(out, widths, ncols, "├", "┼", "┤");
+    table_header(result, out, widths, ncols);
     for (size_t r = 0; r < nrows; r++) {
         for (uint32_t c = 0; c < ncols; c++)
             cell(out, cells[r * ncols + c], widths[c], right[c]);
@@ -355,14 +366,7 @@ static sluice_status render_live_table(sluice_result *result, FILE *out)
         widths[c] = live_width(result, c);
         right[c] = is_numeric(sluice_result_column_type(result, c));
     }
-    border(out, widths, ncols, "┌", "┬", "┐");
-    for (uint32_t c = 0; c < ncols; c++)
-        cell(out, sluice_result_column_name(result, c), widths[c], false);
-    fputs("│\n", out);
-    for (uint32_t c = 0; c < ncols; c++)
-        cell(out, sluice_result_column_type_name(result, c), widths[c], false);
-    fputs("│\n", out);
-    border(out, widths, ncols, "├", "┼", "┤");
+    table_header(result, out, widths, ncols);
     fflush(out);
     text_buffer buf = { 0 };
     size_t nrows = 0;
@@ -375,23 +379,7 @@ static sluice_status render_live_table(sluice_result *result, FILE *out)
         uint64_t rows = sluice_chunk_row_count(chunk);
         for (uint64_t r = 0; r < rows; r++, nrows++) {
             for (uint32_t c = 0; c < ncols; c++) {
-                const char *text = value_text(chunk, c, r, &buf);
-                char *copy = strdup(text ? text : "NULL");
-                for (char *p = copy; *p; p++)
-                    if (*p == '\n' || *p == '\t' || *p == '\r')
-                        *p = ' ';
-                if (display_width(copy) > widths[c]) {   /* cut at a code point, mark the cut */
-                    size_t seen = 0;
-                    char *p = copy;
-                    for (; *p; p++)
-                        if ((*(unsigned char *)p & 0xC0) != 0x80 && ++seen > widths[c] - 1)
-                            break;
-                    *p = 0;
-                    char *longer = malloc(strlen(copy) + 4);
-                    sprintf(longer, "%s…", copy);
-                    free(copy);
-                    copy = longer;
-                }
+                char *copy = cell_text(value_text(chunk, c, r, &buf), widths[c]);
                 cell(out, copy, widths[c], right[c]);
                 free(copy);
             }
