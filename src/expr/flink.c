@@ -172,12 +172,21 @@ static int64_t floor_div(int64_t a, int64_t b)
 /* Appends v zero-padded to `width` digits (a minus sign first when negative). */
 static sl_status append_padded(sl_strbuf *b, int64_t v, uint32_t width, sl_error *err)
 {
+    /* digits right to left (no printf: this runs once per field per row) */
     char tmp[48];
+    char *end = tmp + sizeof tmp, *p = end;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     if (width > 20)
         width = 20;
-    int n = v < 0 ? snprintf(tmp, sizeof tmp, "-%0*lld", (int)width, -(long long)v)
-                  : snprintf(tmp, sizeof tmp, "%0*lld", (int)width, (long long)v);
-    return sl_strbuf_append(b, tmp, (size_t)n, err);
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while ((uint32_t)(end - p) < width)
+        *--p = '0';
+    if (v < 0)
+        *--p = '-';
+    return sl_strbuf_append(b, p, (size_t)(end - p), err);
 }
 
 static sl_status append_name(sl_strbuf *b, const char *name, uint32_t count, sl_error *err)
