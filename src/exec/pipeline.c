@@ -77,8 +77,11 @@ static sl_status add_pipeline(sl_executor *ex, uint32_t source, const sl_stage_s
     if (p->op_count) {
         p->ops = sl_malloc(sizeof *p->ops * p->op_count);
         p->op_inputs = sl_malloc(sizeof *p->op_inputs * p->op_count);
-        if (!p->ops || !p->op_inputs)
+        if (!p->ops || !p->op_inputs) {   /* not counted yet: sl_executor_free would miss them */
+            sl_free(p->ops);
+            sl_free(p->op_inputs);
             return sl_error_oom(err);
+        }
         for (uint32_t i = 0; i < p->op_count; i++) {      /* bottom-up order */
             p->ops[i] = above->items[above->count - 1 - i];
             p->op_inputs[i] = above->inputs[above->count - 1 - i];
