@@ -229,6 +229,30 @@ static sl_status nexmark_next(void *state, sl_exec_context *exec, sl_batch **out
     return SL_OK;
 }
 
+/* Continuous queries: like next(), but a paced scan whose next events are not due yet
+ * reports idle instead of sleeping, so the driver (and the statement lock) is free
+ * meanwhile. */
+static sl_status nexmark_poll(void *state, sl_exec_context *exec, sl_batch **out, bool *idle, sl_error *err)
+{
+    nexmark_scan *s = state;
+    const nexmark_bind *b = s->bind;
+    *out = NULL;
+    *idle = false;
+    if (b->pace && s->next_event < s->end_event) {
+        int64_t chunk = b->config.event_rate / 10 > 0 ? b->config.event_rate / 10 : 1;
+        int64_t last = s->next_event + chunk < s->end_event ? s->next_event + chunk - 1 : s->end_event - 1;
+        int64_t due = sl_nexmark_event_time(&b->config, last) - sl_nexmark_event_time(&b->config, 0);
+        int64_t now = sl_connector_now_micros();
+        if (s->start_micros < 0)
+            s->start_micros = now;
+        if (now - s->start_micros < due) {
+            *idle = true;
+            return SL_OK;
+        }
+    }
+    return nexmark_next(state, exec, out, err);   /* due now: its pacing does not wait */
+}
+
 static void nexmark_free(void *state)
 {
     nexmark_scan *s = state;
@@ -246,6 +270,7 @@ static const sl_table_function nexmark_scan_function = {
     .init_projected = nexmark_init_projected,
     .next = nexmark_next,
     .free = nexmark_free,
+    .poll = nexmark_poll,
 };
 
 const sl_connector sl_nexmark_connector = {
