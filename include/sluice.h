@@ -92,6 +92,11 @@ int sluice_connection_error_offset(const sluice_connection *connection);
 /* Cancels the statement running on this connection (callable from another thread or a
  * signal handler). The running call returns SLUICE_ERROR_CANCELLED. */
 void sluice_interrupt(sluice_connection *connection);
+/* How far the statement running on the connection is: the fraction (0..1) of the input
+ * its scans know of (tables, CSV files) read so far, or -1 when nothing is known (no
+ * statement, or inputs of unknown size such as streams). Callable from any thread while
+ * another runs the statement, like sluice_interrupt (a shell's progress bar). */
+double sluice_query_progress(const sluice_connection *connection);
 
 /* Runs every statement in sql; *out_result (if out_result non-NULL) receives the result
  * of the last one, which the caller frees with sluice_result_free. */

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in build-essential cmake libedit-dev libpcre2-dev libxxhash-dev libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev python3-venv; do
+for pkg in build-essential cmake libedit-dev libpcre2-dev libxxhash-dev libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev libavro-dev nats-server libnats-dev librdkafka-dev kcat python3-venv; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -18,7 +18,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import duckdb, pyarrow, pytest" 2>/dev/null || [ ! -x .venv/bin/tpchgen-cli ]; then
+if ! .venv/bin/python -c "import duckdb, pyarrow, pytest, nats, confluent_kafka, polars, datafusion, psutil" 2>/dev/null || [ ! -x .venv/bin/tpchgen-cli ]; then
   echo "installing Python packages into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check duckdb pyarrow tpchgen-cli pytest
+  .venv/bin/pip install -q --disable-pip-version-check duckdb pyarrow tpchgen-cli pytest nats-py confluent-kafka polars datafusion psutil
 fi

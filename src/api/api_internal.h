@@ -11,6 +11,7 @@
 
 #include "sluice.h"
 #include "catalog/catalog.h"
+#include "exec/operator.h"
 #include "storage/storage.h"
 #include "vector/batch.h"
 #include "vector/value.h"
@@ -32,6 +33,7 @@ typedef struct sl_settings {
 } sl_settings;
 
 struct sl_query_registry;
+typedef struct sl_background_job sl_background_job;
 
 struct sluice_database {
     sl_catalog *catalog;
@@ -41,6 +43,7 @@ struct sluice_database {
     sl_settings settings;
     pthread_mutex_t lock;      /* guards settings */
     pthread_mutex_t statement_lock; /* statements run one at a time */
+    sl_background_job *jobs;   /* materialized views and sinks (background.c); statement lock */
     atomic_int connection_count;
 };
 
@@ -49,6 +52,7 @@ struct sluice_connection {
     sl_error error;            /* last failed call */
     char error_text[SL_ERROR_MESSAGE_MAX + 64];
     atomic_bool interrupt;
+    sl_progress progress;      /* of the running statement (sluice_query_progress) */
 };
 
 /* live.c: a continuous query's result, produced while the caller reads it. */
@@ -95,6 +99,26 @@ sl_status sl_live_snapshot(sl_live_query *q, sl_batch ***batches, size_t *count,
 void sl_live_progress(sl_live_query *q, sluice_progress *progress);
 int64_t sl_live_rows_rejected(const sl_live_query *q);
 void sl_live_free(sl_live_query *q);
+
+/* background.c: materialized views and sinks (CREATE MATERIALIZED VIEW / SINK). All are
+ * called with the statement lock held, except sl_background_stop_all (sluice_close). */
+struct sl_bound_statement;
+struct sl_plan_context;
+sl_status sl_background_create(sluice_connection *conn, const struct sl_bound_statement *bound, sl_error *err);
+sl_status sl_background_drop(sluice_database *db, const char *name, bool sink, bool if_exists, sl_error *err);
+/* SHOW MATERIALIZED VIEWS / SHOW SINKS: name, state (running / finished / failed /
+ * stopped), rows, ... and the error of a failed job. */
+sl_status sl_background_show(sluice_database *db, bool sinks, sluice_result **out, sl_error *err);
+/* Fails when a running (not failed or finished) job reads the table or source `name` (DROP must wait for it). */
+sl_status sl_background_check_drop(sluice_database *db, const char *name, sl_error *err);
+/* Stops every job and frees them (their catalog entries go too). */
+void sl_background_stop_all(sluice_database *db);
+/* statement.c: plans a bound query for a background job with RESULT on top. When it reads
+ * a source it is planned as a continuous query in streaming form whatever execution_mode
+ * says (*continuous; *bounded when every source ends); else it is a batch plan. */
+sl_status sl_plan_background_query(sluice_database *db, struct sl_plan_context *ctx,
+                                   const struct sl_bound_statement *bound, struct sl_physical_op **root,
+                                   bool *continuous, bool *bounded, sl_error *err);
 
 /* Creates an empty result with the given columns (names and types copied). NULL on OOM. */
 sluice_result *sl_result_new(uint32_t column_count, const char *const *names, const sl_type *types);

@@ -75,6 +75,7 @@ void sluice_close(sluice_database *db)
 {
     if (!db)
         return;
+    sl_background_stop_all(db);   /* materialized views and sinks stop before anything goes */
     if (db->storage) {
         sl_error ignored;   /* every statement already synced; this retries what failed */
         sl_storage_sync(db->storage, db->catalog, &ignored);
@@ -98,6 +99,8 @@ sluice_status sluice_connect(sluice_database *db, sluice_connection **out)
     conn->database = db;
     sl_error_clear(&conn->error);
     atomic_init(&conn->interrupt, false);
+    atomic_init(&conn->progress.done, 0);
+    atomic_init(&conn->progress.total, 0);
     atomic_fetch_add(&db->connection_count, 1);
     *out = conn;
     return SLUICE_OK;
@@ -127,4 +130,15 @@ void sluice_interrupt(sluice_connection *conn)
 {
     if (conn)
         atomic_store(&conn->interrupt, true);
+}
+
+double sluice_query_progress(const sluice_connection *conn)
+{
+    if (!conn)
+        return -1;
+    sluice_connection *c = (sluice_connection *)conn;   /* atomics: loads only */
+    long long total = atomic_load(&c->progress.total), done = atomic_load(&c->progress.done);
+    if (total <= 0)
+        return -1;
+    return done >= total ? 1.0 : (double)done / (double)total;
 }

@@ -25,6 +25,7 @@
 #include "plan/physical.h"
 #include "sql/binder.h"
 #include "sql/parser.h"
+#include "formats/record.h"
 #include "stream/late_rows.h"
 
 static int64_t now_micros(void)
@@ -144,6 +145,7 @@ static void exec_context_init(sl_exec_context *exec, sluice_connection *conn, co
     exec->catalog = conn->database->catalog;
     exec->queries = conn->database->queries;
     exec->interrupt = &conn->interrupt;
+    exec->progress = &conn->progress;
     exec->temp_directory = conn->database->settings.temp_directory;
     int64_t threads = conn->database->settings.threads;
     exec->threads = threads < 1 ? 1 : threads > 1024 ? 1024 : (uint32_t)threads;
@@ -175,8 +177,16 @@ static sl_status run_plan(sl_exec_context *exec, sl_physical_op *root, const sl_
     r->batch_count = batch_count;
     r->rows_changed = exec->rows_affected;
     long long rejected = atomic_load(&exec->rows_rejected);
+    long long spilled = atomic_load(&exec->spill.bytes_written), files = atomic_load(&exec->spill.files_created);
+    char spill[96] = "";
+    if (files > 0)
+        snprintf(spill, sizeof spill, "spilled %.1f MiB to disk in %lld file%s", (double)spilled / (1024.0 * 1024.0),
+                 files, files == 1 ? "" : "s");
     if (rejected > 0)
-        r->message = sl_asprintf("skipped %lld malformed row%s (ignore_errors)", rejected, rejected == 1 ? "" : "s");
+        r->message = sl_asprintf("skipped %lld malformed row%s (ignore_errors)%s%s", rejected,
+                                 rejected == 1 ? "" : "s", spill[0] ? "; " : "", spill);
+    else if (spill[0])
+        r->message = sl_strdup(spill);
     *out = r;
     return SL_OK;
 }
@@ -237,6 +247,22 @@ static sl_status run_query(sluice_connection *conn, sl_plan_context *ctx, const 
     }
     *out = r;
     return SL_OK;
+}
+
+sl_status sl_plan_background_query(sluice_database *db, sl_plan_context *ctx, const sl_bound_statement *bound,
+                                   sl_physical_op **root, bool *continuous, bool *bounded, sl_error *err)
+{
+    sl_physical_op *physical = NULL;
+    SL_TRY(plan_query(ctx, bound->plan, &physical, err));
+    if (!(*root = add_sink(ctx->arena, SL_POP_RESULT, physical)))
+        return sl_error_oom(err);
+    bool unbounded = false;
+    *continuous = sl_plan_reads_source(*root, &unbounded);
+    *bounded = !unbounded;
+    if (!*continuous)
+        return SL_OK;
+    sl_streaming_options options = { db->catalog, !unbounded, false, false };
+    return sl_plan_streaming(ctx, root, &options, err);
 }
 
 static sl_status run_explain(sluice_connection *conn, sl_plan_context *ctx, const sl_bound_statement *bound,
@@ -355,8 +381,13 @@ static sl_status run_bound(sluice_connection *conn, sl_plan_context *ctx, sl_bou
 
     case SL_BOUND_DROP:
         for (uint32_t i = 0; i < bound->drop_count; i++) {
+            if (bound->drop_kind == SL_AST_OBJECT_TABLE || bound->drop_kind == SL_AST_OBJECT_SOURCE)
+                SL_TRY(sl_background_check_drop(db, bound->drop_names[i], err));   /* a running job reads it */
             if (bound->drop_kind == SL_AST_OBJECT_VIEW)
                 SL_TRY(sl_catalog_drop_view(db->catalog, bound->drop_names[i], bound->if_exists, err));
+            else if (bound->drop_kind == SL_AST_OBJECT_MATERIALIZED_VIEW || bound->drop_kind == SL_AST_OBJECT_SINK)
+                SL_TRY(sl_background_drop(db, bound->drop_names[i], bound->drop_kind == SL_AST_OBJECT_SINK,
+                                          bound->if_exists, err));   /* api/background.c */
             else if (bound->drop_kind == SL_AST_OBJECT_SOURCE)
                 SL_TRY(sl_catalog_drop_source(db->catalog, bound->drop_names[i], bound->if_exists, err));
             else
@@ -443,10 +474,20 @@ static sl_status run_bound(sluice_connection *conn, sl_plan_context *ctx, sl_bou
         for (uint32_t i = 0; i < bound->source->option_count; i++)   /* stream/late_rows.h */
             if (strcmp(bound->source->options[i].name, "late_rows_table") == 0)
                 SL_TRY(sl_late_rows_create(db->catalog, bound->source->options[i].value, err));
+            else if (strcmp(bound->source->options[i].name, "dead_letter_table") == 0)   /* formats/record.h */
+                SL_TRY(sl_dead_letter_table_create(db->catalog, bound->source->options[i].value, err));
         if (bound->or_replace)
             SL_TRY(sl_catalog_drop_source(db->catalog, bound->source->name, true, err));
         SL_TRY(sl_catalog_create_source(db->catalog, bound->source, bound->if_not_exists, err));
         return empty_result(out, 0, err);
+
+    case SL_BOUND_CREATE_MATERIALIZED_VIEW:   /* background jobs: api/background.c */
+    case SL_BOUND_CREATE_SINK:
+        SL_TRY(sl_background_create(conn, bound, err));
+        return empty_result(out, 0, err);
+
+    case SL_BOUND_SHOW_STREAMS:
+        return sl_background_show(db, bound->drop_kind == SL_AST_OBJECT_SINK, out, err);
     }
     return sl_error_set(err, SL_ERR_INTERNAL, "unknown bound statement kind %d", (int)bound->kind);
 }
@@ -466,6 +507,8 @@ sl_status sl_run_statement(sluice_connection *conn, const char *sql, size_t offs
     sluice_database *db = conn->database;
     pthread_mutex_lock(&db->statement_lock);
     atomic_store(&conn->interrupt, false);
+    atomic_store(&conn->progress.done, 0);
+    atomic_store(&conn->progress.total, 0);
 
     sl_plan_context ctx = { &arena, 0 };
     sl_eval_context eval = { params, param_count, now_micros(), NULL };

@@ -40,6 +40,9 @@ struct sl_catalog {
     sl_source **sources;        /* CREATE SOURCE; in memory only */
     size_t source_count;
     size_t source_capacity;
+    sl_stream_object **streams; /* materialized views and sinks; in memory only */
+    size_t stream_count;
+    size_t stream_capacity;
 };
 
 /* ----------------------------------------------------------------- lifetime */
@@ -106,6 +109,18 @@ static void sl_source_free(sl_source *s)
     sl_free(s);
 }
 
+static void sl_stream_object_free(sl_stream_object *o)
+{
+    if (!o)
+        return;
+    for (uint32_t i = 0; i < o->column_count; i++)
+        sl_free(o->columns[i].name);
+    sl_free(o->columns);
+    sl_free(o->definition);
+    sl_free(o->name);
+    sl_free(o);
+}
+
 void sl_catalog_free(sl_catalog *catalog)
 {
     if (!catalog)
@@ -119,6 +134,9 @@ void sl_catalog_free(sl_catalog *catalog)
     sl_free(catalog->tables);
     sl_free(catalog->views);
     sl_free(catalog->sources);
+    for (size_t i = 0; i < catalog->stream_count; i++)
+        sl_stream_object_free(catalog->streams[i]);
+    sl_free(catalog->streams);
     pthread_mutex_destroy(&catalog->mutex);
     sl_free(catalog);
 }
@@ -157,6 +175,24 @@ static size_t sl_find_source_index(sl_catalog *c, const char *name)
         if (strcasecmp(c->sources[i]->name, name) == 0)
             return i;
     return SIZE_MAX;
+}
+
+static size_t sl_find_stream_index(sl_catalog *c, const char *name)
+{
+    for (size_t i = 0; i < c->stream_count; i++)
+        if (strcasecmp(c->streams[i]->name, name) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+/* "Materialized view with name x already exists" when a stream object holds the name. */
+static sl_status sl_stream_name_taken(sl_catalog *c, const char *name, sl_error *err)
+{
+    size_t i = sl_find_stream_index(c, name);
+    if (i == SIZE_MAX)
+        return SL_OK;
+    return sl_error_set(err, SL_ERR_CATALOG, "%s with name \"%s\" already exists",
+                        c->streams[i]->kind == SL_STREAM_OBJECT_SINK ? "Sink" : "Materialized view", name);
 }
 
 sl_table *sl_catalog_find_table(sl_catalog *catalog, const char *name)
@@ -227,6 +263,7 @@ static sl_status sl_catalog_create_table_locked(sl_catalog *catalog, const char 
     }
     if (sl_find_source_index(catalog, name) != SIZE_MAX)
         return sl_error_set(err, SL_ERR_CATALOG, "Source with name \"%s\" already exists", name);
+    SL_TRY(sl_stream_name_taken(catalog, name, err));
     for (uint32_t i = 0; i < column_count; i++)
         for (uint32_t j = 0; j < i; j++)
             if (strcasecmp(columns[i].name, columns[j].name) == 0)
@@ -277,6 +314,7 @@ static sl_status sl_catalog_create_view_locked(sl_catalog *catalog, const char *
         return sl_error_set(err, SL_ERR_CATALOG, "Table with name \"%s\" already exists", name);
     if (sl_find_source_index(catalog, name) != SIZE_MAX)
         return sl_error_set(err, SL_ERR_CATALOG, "Source with name \"%s\" already exists", name);
+    SL_TRY(sl_stream_name_taken(catalog, name, err));
     size_t existing = sl_find_view_index(catalog, name);
     if (existing != SIZE_MAX && !or_replace)
         return sl_error_set(err, SL_ERR_CATALOG, "View with name \"%s\" already exists", name);
@@ -445,6 +483,7 @@ static sl_source *sl_source_copy(const sl_source *def)
     }
     s->watermark_column = def->watermark_column;
     s->bounded = def->bounded;
+    s->changelog = def->changelog;
     if (!ok) {
         sl_source_free(s);
         return NULL;
@@ -463,6 +502,7 @@ sl_status sl_catalog_create_source(sl_catalog *catalog, const sl_source *def, bo
         st = sl_error_set(err, SL_ERR_CATALOG, "Table with name \"%s\" already exists", def->name);
     } else if (sl_find_view_index(catalog, def->name) != SIZE_MAX) {
         st = sl_error_set(err, SL_ERR_CATALOG, "View with name \"%s\" already exists", def->name);
+    } else if ((st = sl_stream_name_taken(catalog, def->name, err)) != SL_OK) {
     } else {
         st = sl_array_reserve((void **)&catalog->sources, &catalog->source_capacity, catalog->source_count + 1,
                               sizeof(sl_source *), err);
@@ -522,6 +562,91 @@ sl_status sl_catalog_list_sources(sl_catalog *catalog, const char ***names, size
     }
     for (size_t i = 0; i < n; i++)
         list[i] = catalog->sources[i]->name;
+    sl_catalog_unlock(catalog);
+    qsort(list, n, sizeof(char *), sl_compare_names);
+    *names = list;
+    *count = n;
+    return SL_OK;
+}
+
+/* ----------------------------------------------------------------- materialized views and sinks */
+
+sl_status sl_catalog_create_stream_object(sl_catalog *catalog, const sl_stream_object *def, sl_error *err)
+{
+    sl_catalog_lock(catalog);
+    sl_status st = SL_OK;
+    if (sl_find_table_index(catalog, def->name) != SIZE_MAX)
+        st = sl_error_set(err, SL_ERR_CATALOG, "Table with name \"%s\" already exists", def->name);
+    else if (sl_find_view_index(catalog, def->name) != SIZE_MAX)
+        st = sl_error_set(err, SL_ERR_CATALOG, "View with name \"%s\" already exists", def->name);
+    else if (sl_find_source_index(catalog, def->name) != SIZE_MAX)
+        st = sl_error_set(err, SL_ERR_CATALOG, "Source with name \"%s\" already exists", def->name);
+    else
+        st = sl_stream_name_taken(catalog, def->name, err);
+    if (st == SL_OK)
+        st = sl_array_reserve((void **)&catalog->streams, &catalog->stream_capacity, catalog->stream_count + 1,
+                              sizeof(sl_stream_object *), err);
+    sl_stream_object *o = NULL;
+    if (st == SL_OK) {
+        o = sl_calloc(1, sizeof *o);
+        bool ok = o && (o->name = sl_strdup(def->name)) &&
+                  (!def->definition || (o->definition = sl_strdup(def->definition))) &&
+                  (o->columns = sl_calloc(def->column_count ? def->column_count : 1, sizeof(sl_column_def)));
+        for (uint32_t i = 0; ok && i < def->column_count; i++) {
+            o->columns[i] = def->columns[i];
+            o->columns[i].name = sl_strdup(def->columns[i].name);
+            o->column_count = i + 1;
+            ok = o->columns[i].name != NULL;
+        }
+        if (ok) {
+            o->kind = def->kind;
+            o->store = def->store;
+            o->job = def->job;
+            catalog->streams[catalog->stream_count++] = o;
+        } else {
+            sl_stream_object_free(o);
+            st = sl_error_oom(err);
+        }
+    }
+    sl_catalog_unlock(catalog);
+    return st;
+}
+
+sl_stream_object *sl_catalog_find_stream_object(sl_catalog *catalog, const char *name)
+{
+    sl_catalog_lock(catalog);
+    size_t i = sl_find_stream_index(catalog, name);
+    sl_stream_object *o = i == SIZE_MAX ? NULL : catalog->streams[i];
+    sl_catalog_unlock(catalog);
+    return o;
+}
+
+void sl_catalog_remove_stream_object(sl_catalog *catalog, const char *name)
+{
+    sl_catalog_lock(catalog);
+    size_t i = sl_find_stream_index(catalog, name);
+    if (i != SIZE_MAX) {
+        sl_stream_object_free(catalog->streams[i]);
+        memmove(&catalog->streams[i], &catalog->streams[i + 1],
+                (catalog->stream_count - i - 1) * sizeof(sl_stream_object *));
+        catalog->stream_count--;
+    }
+    sl_catalog_unlock(catalog);
+}
+
+sl_status sl_catalog_list_stream_objects(sl_catalog *catalog, sl_stream_object_kind kind, const char ***names,
+                                         size_t *count, sl_error *err)
+{
+    sl_catalog_lock(catalog);
+    const char **list = sl_malloc((catalog->stream_count ? catalog->stream_count : 1) * sizeof(char *));
+    if (!list) {
+        sl_catalog_unlock(catalog);
+        return sl_error_oom(err);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < catalog->stream_count; i++)
+        if (catalog->streams[i]->kind == kind)
+            list[n++] = catalog->streams[i]->name;
     sl_catalog_unlock(catalog);
     qsort(list, n, sizeof(char *), sl_compare_names);
     *names = list;

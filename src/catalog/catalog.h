@@ -82,6 +82,7 @@ typedef struct sl_source {
     int32_t watermark_column;   /* index into columns; -1 = no watermark */
     char *watermark_sql;        /* the watermark expression's SQL text; NULL = none */
     bool bounded;               /* the options bound it (max_events, number_of_rows, ...) */
+    bool changelog;             /* its rows carry changes (format 'debezium-json'): not append-only */
 } sl_source;
 
 typedef struct sl_catalog sl_catalog;
@@ -116,6 +117,35 @@ sl_status sl_catalog_create_source(sl_catalog *catalog, const sl_source *def, bo
 sl_source *sl_catalog_find_source(sl_catalog *catalog, const char *name);
 sl_status sl_catalog_drop_source(sl_catalog *catalog, const char *name, bool if_exists, sl_error *err);
 sl_status sl_catalog_list_sources(sl_catalog *catalog, const char ***names, size_t *count, sl_error *err);
+
+/* Materialized views and sinks (CREATE MATERIALIZED VIEW / CREATE SINK): the names of the
+ * background jobs of api/background.c, which own what runs. Like sources they live in
+ * memory only: a persistent database does not save them. The entry borrows `job` and
+ * `store`; whoever drops the entry stops and frees the job first (statement lock held). */
+typedef enum sl_stream_object_kind {
+    SL_STREAM_OBJECT_MATERIALIZED_VIEW,
+    SL_STREAM_OBJECT_SINK
+} sl_stream_object_kind;
+
+typedef struct sl_stream_object {
+    char *name;
+    sl_stream_object_kind kind;
+    char *definition;           /* the query text, or the name after FROM */
+    uint32_t column_count;      /* the output columns (a view's schema) */
+    sl_column_def *columns;
+    struct sl_view_store *store;/* materialized view: its rows (stream/view_scan.h); borrowed */
+    void *job;                  /* the background job (api/background.c); borrowed */
+} sl_stream_object;
+
+/* Create deep-copies name, definition and columns (SL_ERR_CATALOG if a table, view,
+ * source, materialized view or sink of that name exists); find is case-insensitive (NULL
+ * if absent); remove frees the entry (not its job); list returns the names of one kind,
+ * sorted, as sl_catalog_list_tables does. */
+sl_status sl_catalog_create_stream_object(sl_catalog *catalog, const sl_stream_object *def, sl_error *err);
+sl_stream_object *sl_catalog_find_stream_object(sl_catalog *catalog, const char *name);
+void sl_catalog_remove_stream_object(sl_catalog *catalog, const char *name);
+sl_status sl_catalog_list_stream_objects(sl_catalog *catalog, sl_stream_object_kind kind, const char ***names,
+                                         size_t *count, sl_error *err);
 
 /* Lists names (sorted) into an sl_malloc'd array of borrowed pointers. */
 sl_status sl_catalog_list_tables(sl_catalog *catalog, const char ***names, size_t *count, sl_error *err);

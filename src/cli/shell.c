@@ -11,16 +11,20 @@
  * stderr with the line, the column and a caret under the SQL.
  *
  * Ctrl-C cancels the running statement (sluice_interrupt); at the prompt it clears the
- * line being typed.
+ * line being typed. A statement that runs for more than two seconds shows a one-line
+ * progress bar on stderr (when stderr is a terminal): the fraction of its input scanned,
+ * from sluice_query_progress, redrawn by a helper thread and cleared when it ends.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
@@ -54,6 +58,94 @@ static double seconds_now(void)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* ------------------------------------------------------------------ progress bar */
+
+#define PROGRESS_DELAY_SECONDS 2
+#define PROGRESS_REDRAW_MS 200
+#define PROGRESS_WIDTH 40
+
+typedef struct progress_bar {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    sluice_connection *conn;
+    bool stop;                   /* the statement ended (guarded by lock) */
+    bool running;                /* a thread was started */
+} progress_bar;
+
+static void progress_draw(double fraction)
+{
+    char bar[PROGRESS_WIDTH + 1];
+    int filled = (int)(fraction * PROGRESS_WIDTH + 0.5);
+    for (int i = 0; i < PROGRESS_WIDTH; i++)
+        bar[i] = i < filled ? '=' : ' ';
+    bar[PROGRESS_WIDTH] = '\0';
+    fprintf(stderr, "\r%3d%% [%s]", (int)(fraction * 100), bar);
+    fflush(stderr);
+}
+
+/* Waits PROGRESS_DELAY_SECONDS, then redraws the bar until told to stop; clears it. */
+static void *progress_main(void *arg)
+{
+    progress_bar *p = arg;
+    struct timespec at;
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_sec += PROGRESS_DELAY_SECONDS;
+    bool drawn = false;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop) {
+        if (pthread_cond_timedwait(&p->wake, &p->lock, &at) != ETIMEDOUT)
+            continue;
+        double fraction = sluice_query_progress(p->conn);
+        if (fraction >= 0) {
+            progress_draw(fraction);
+            drawn = true;
+        }
+        at.tv_nsec += PROGRESS_REDRAW_MS * 1000000L;
+        if (at.tv_nsec >= 1000000000L) {
+            at.tv_sec++;
+            at.tv_nsec -= 1000000000L;
+        }
+    }
+    if (drawn) {
+        fprintf(stderr, "\r\033[K");
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Starts watching the statement about to run on conn (only when stderr is a terminal). */
+static void progress_start(progress_bar *p, sluice_connection *conn)
+{
+    memset(p, 0, sizeof *p);
+    if (!isatty(STDERR_FILENO))
+        return;
+    p->conn = conn;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    p->running = pthread_create(&p->thread, NULL, progress_main, p) == 0;
+    if (!p->running) {
+        pthread_cond_destroy(&p->wake);
+        pthread_mutex_destroy(&p->lock);
+    }
+}
+
+/* The statement ended: clears the bar (if drawn) before anything else is printed. */
+static void progress_stop(progress_bar *p)
+{
+    if (!p->running)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = true;
+    pthread_cond_signal(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    pthread_cond_destroy(&p->wake);
+    pthread_mutex_destroy(&p->lock);
+    p->running = false;
 }
 
 /* Prints the error of the last call and, when it has a position, the SQL line holding it
@@ -139,7 +231,10 @@ static bool run_statements(shell *sh, const char *sql, int base_line, bool compl
         const char *rest = NULL;
         double start = seconds_now();
         running_connection = sh->conn;
+        progress_bar progress;
+        progress_start(&progress, sh->conn);
         sluice_status st = sluice_query_first(sh->conn, cursor, &rest, &result);
+        progress_stop(&progress);
         if (st == SLUICE_OK && result && sluice_result_returns_rows(result)) {
             st = sl_render_result(result, sh->mode, stdout);
             /* Ctrl-C is how a continuous query ends: a clean stop, not an error */

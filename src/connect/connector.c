@@ -20,6 +20,9 @@ static const sl_connector *const sl_connectors[] = {
     &sl_nexmark_connector,
     &sl_datagen_connector,
     &sl_table_connector,
+    &sl_file_connector,
+    &sl_nats_connector,
+    &sl_kafka_connector,
 };
 
 const sl_connector *sl_connector_find(const char *name)
@@ -32,7 +35,7 @@ const sl_connector *sl_connector_find(const char *name)
 
 const char *sl_connector_names(void)
 {
-    return "nexmark, datagen, table";
+    return "nexmark, datagen, table, nats, kafka, file";
 }
 
 const sl_connector_option *sl_connector_option_find(const sl_connector_spec *spec, const char *name)

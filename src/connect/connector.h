@@ -32,6 +32,8 @@ typedef struct sl_connector_spec {
     uint32_t column_count;
     int position;                           /* of the statement / reference, for errors */
     sl_catalog *catalog;                    /* the database's catalog (the `table` connector reads it) */
+    const char *event_time_column;          /* the WATERMARK FOR column when a query binds the source; NULL at
+                                             * CREATE SOURCE or without a watermark (decoders reject NULL event times) */
 } sl_connector_spec;
 
 typedef struct sl_connector_bound {
@@ -40,6 +42,7 @@ typedef struct sl_connector_bound {
     const char **names;
     void *bind_data;                        /* for scan->init */
     bool bounded;                           /* ends by itself (max_events, number_of_rows, ...) */
+    bool changelog;                         /* batches carry a change column (debezium-json): not append-only */
     /* Watermark used when the DDL declares none (NULL column: no default). */
     const char *default_watermark_column;
     const char *default_watermark_sql;
@@ -61,6 +64,9 @@ const char *sl_connector_names(void);
 extern const sl_connector sl_nexmark_connector;
 extern const sl_connector sl_datagen_connector;
 extern const sl_connector sl_table_connector;
+extern const sl_connector sl_file_connector;
+extern const sl_connector sl_nats_connector;
+extern const sl_connector sl_kafka_connector;
 
 /* ---- option helpers for connectors */
 

@@ -313,7 +313,7 @@ static sl_status bind_field(const sl_connector_spec *spec, const sl_column_def *
                 return sl_connector_option_error(err, length, ME, "applies to VARCHAR columns only, \"%s\" is %s",
                                                  col->name, sl_type_name(col->type, tn, sizeof tn));
             int64_t n = 0;
-            sl_connector_spec one = { spec->source_name, length, 1, NULL, 0, spec->position, spec->catalog };
+            sl_connector_spec one = { spec->source_name, length, 1, NULL, 0, spec->position, spec->catalog, NULL };
             char name[256];
             snprintf(name, sizeof name, "%s", length->name);
             SL_TRY(sl_connector_option_int(&one, ME, name, 0, 1 << 20, &n, err));

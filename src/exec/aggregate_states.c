@@ -165,6 +165,7 @@ void sl_agg_folder_free(sl_agg_folder *f)
     sl_free(f->sel);
     sl_free(f->sel2);
     sl_free(f->states);
+    sl_free(f->kept);
     if (f->group_id)
         sl_vector_unref(f->group_id);
     sl_free(f->scratch);
@@ -219,6 +220,8 @@ static sl_status reserve_rows(sl_agg_folder *f, uint32_t rows, sl_error *err)
     sl_free(f->sel);
     sl_free(f->sel2);
     sl_free(f->states);
+    sl_free(f->kept);
+    f->kept = sl_malloc(cap * sizeof *f->kept);
     f->hashes = sl_malloc(cap * sizeof *f->hashes);
     f->ids = sl_malloc(cap * sizeof *f->ids);
     f->payloads = sl_malloc(cap * sizeof *f->payloads);
@@ -233,7 +236,7 @@ static sl_status reserve_rows(sl_agg_folder *f, uint32_t rows, sl_error *err)
         sl_vector_unref(f->group_id);
     f->group_id = sl_vector_new(sl_type_make(SL_TYPE_BIGINT), (uint32_t)cap);
     if (!f->hashes || !f->ids || !f->payloads || !f->row_payload || !f->fresh || !f->rows || !f->sel || !f->sel2 ||
-        !f->states || !f->group_id)
+        !f->states || !f->kept || !f->group_id)
         return sl_error_oom(err);
     f->capacity = cap;
     return SL_OK;
@@ -337,12 +340,78 @@ sl_status sl_agg_fold(const sl_physical_op *plan, const sl_agg_layout *layout, s
     return SL_OK;
 }
 
+sl_status sl_agg_fold_bounded(const sl_physical_op *plan, const sl_agg_layout *layout, sl_agg_folder *f,
+                              const sl_batch *in, sl_hash_table *table, sl_agg_distinct *distinct, bool *frozen,
+                              uint32_t *fresh_count, uint32_t *spill_rows, uint64_t *spill_hashes,
+                              uint32_t *spill_count, sl_error *err)
+{
+    uint32_t n = in->count;
+    *fresh_count = 0;
+    *spill_count = 0;
+    SL_TRY(reserve_rows(f, in->length > n ? in->length : n, err));
+    for (uint32_t i = 0; i < n; i++)
+        f->rows[i] = sl_batch_row(in, i);
+    sl_status st = SL_OK;
+    for (uint32_t i = 0; i < layout->group_count && st == SL_OK; i++)
+        st = sl_expr_evaluate(f->groups[i], in, &f->group_vectors[i], err);
+    if (st == SL_OK) {
+        sl_hash_table_hash(f->group_vectors, layout->group_count, in->sel, n, f->hashes);
+        if (!*frozen) {
+            bool refused = false;
+            st = sl_hash_table_reserve(table, f->hashes, n, &refused, err);
+            *frozen = refused;
+        }
+    }
+    if (st == SL_OK && !*frozen) {
+        st = sl_hash_table_find_or_insert(table, f->scratch, f->group_vectors, in->sel, n, f->hashes, f->ids,
+                                          f->payloads, f->fresh, fresh_count, err);
+    } else if (st == SL_OK) {
+        sl_hash_table_find(table, f->scratch, f->group_vectors, in->sel, n, f->hashes, f->ids, f->payloads);
+    }
+    for (uint32_t i = 0; i < layout->group_count; i++) {
+        if (f->group_vectors[i])
+            sl_vector_unref(f->group_vectors[i]);
+        f->group_vectors[i] = NULL;
+    }
+    SL_TRY(st);
+    for (uint32_t k = 0; k < *fresh_count; k++)
+        sl_agg_payload_init(plan, layout, f->payloads[f->fresh[k]]);
+    /* rows whose group is absent (frozen table) go to the caller; the others stay */
+    int64_t *group_id = SL_VECTOR_DATA(f->group_id, int64_t);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t row = f->rows[i];
+        if (f->ids[i] == SL_HASH_TABLE_NO_ENTRY) {
+            spill_rows[*spill_count] = row;
+            spill_hashes[(*spill_count)++] = f->hashes[i];
+            continue;
+        }
+        f->row_payload[row] = f->payloads[i];
+        group_id[row] = (int64_t)f->ids[i];
+        f->sel2[kept++] = row;
+    }
+    if (kept == 0)
+        return SL_OK;
+    /* fold the kept rows: a view of `in` selecting them (update_aggregate reuses sel2) */
+    memcpy(f->kept, f->sel2, sizeof *f->kept * kept);
+    memcpy(f->rows, f->kept, sizeof *f->rows * kept);
+    sl_batch view = *in;
+    view.sel = f->kept;
+    view.sel_buffer = NULL;
+    view.count = kept;
+    for (uint32_t j = 0; j < layout->agg_count && st == SL_OK; j++)
+        st = update_aggregate(plan, layout, f, j, &view, distinct, err);
+    return st;
+}
+
 /* ------------------------------------------------------------------ results */
 
-sl_status sl_agg_emit_groups(sl_op_context *ctx, const sl_physical_op *plan, const sl_agg_layout *layout,
-                             sl_vector *const *keys, uint8_t **payloads, uint32_t count, sl_error *err)
+sl_status sl_agg_finalize_groups(const sl_physical_op *plan, const sl_agg_layout *layout, sl_vector *const *keys,
+                                 uint8_t **payloads, uint32_t count, uint32_t extra_columns, sl_batch **out_batch,
+                                 sl_error *err)
 {
-    sl_batch *out = sl_batch_new(layout->group_count + layout->agg_count);
+    *out_batch = NULL;
+    sl_batch *out = sl_batch_new(layout->group_count + layout->agg_count + extra_columns);
     void **states = sl_malloc(sizeof *states * (count ? count : 1));
     if (!out || !states) {
         sl_batch_free(out);
@@ -367,11 +436,22 @@ sl_status sl_agg_emit_groups(sl_op_context *ctx, const sl_physical_op *plan, con
             states[i] = payloads[i] + layout->offsets[j];
         st = agg->aggregate->finalize(agg, states, count, v, 0, err);
     }
-    if (st == SL_OK) {
-        out->length = out->count = count;
-        st = sl_emit_batch(ctx, out, err);
-    }
-    sl_batch_free(out);
     sl_free(states);
+    if (st != SL_OK) {
+        sl_batch_free(out);
+        return st;
+    }
+    out->length = out->count = count;
+    *out_batch = out;
+    return SL_OK;
+}
+
+sl_status sl_agg_emit_groups(sl_op_context *ctx, const sl_physical_op *plan, const sl_agg_layout *layout,
+                             sl_vector *const *keys, uint8_t **payloads, uint32_t count, sl_error *err)
+{
+    sl_batch *out;
+    SL_TRY(sl_agg_finalize_groups(plan, layout, keys, payloads, count, 0, &out, err));
+    sl_status st = sl_emit_batch(ctx, out, err);
+    sl_batch_free(out);
     return st;
 }

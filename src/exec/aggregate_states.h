@@ -85,6 +85,7 @@ typedef struct sl_agg_folder {
     uint32_t *sel;                   /* per aggregate: selected physical rows */
     uint32_t *sel2;
     void **states;
+    uint32_t *kept;                  /* sl_agg_fold_bounded: rows folded */
     sl_vector *group_id;             /* BIGINT per physical row (DISTINCT keys) */
     sl_hash_scratch *scratch;
 } sl_agg_folder;
@@ -101,6 +102,26 @@ void sl_agg_folder_free(sl_agg_folder *folder);
 sl_status sl_agg_fold(const sl_physical_op *plan, const sl_agg_layout *layout, sl_agg_folder *folder,
                       const sl_batch *in, sl_hash_table *table, uint8_t *single, sl_agg_distinct *distinct,
                       sl_error *err);
+
+/* sl_agg_fold for a table that may stop growing (spilling HASH_AGGREGATE, group_count >
+ * 0). Unless *frozen, room for every row to create a group is reserved first; a refused
+ * reservation sets *frozen, and a frozen table gets no new groups: the active rows whose
+ * group is absent are not folded but listed in spill_rows[0..*spill_count) (physical rows,
+ * in input order) with their group hashes in spill_hashes; the other rows are folded.
+ * *fresh_count = groups created; folder->fresh[0..*fresh_count) are the active-row
+ * indexes that created them, in creation order. spill_rows / spill_hashes need room for
+ * in->count entries. DISTINCT sets should be never_refuse (rows of frozen groups still
+ * reach them). */
+sl_status sl_agg_fold_bounded(const sl_physical_op *plan, const sl_agg_layout *layout, sl_agg_folder *folder,
+                              const sl_batch *in, sl_hash_table *table, sl_agg_distinct *distinct, bool *frozen,
+                              uint32_t *fresh_count, uint32_t *spill_rows, uint64_t *spill_hashes,
+                              uint32_t *spill_count, sl_error *err);
+
+/* The dense batch of `count` groups that sl_agg_emit_groups emits, with `extra_columns`
+ * more empty column slots at the end for the caller (NULL until set); caller frees. */
+sl_status sl_agg_finalize_groups(const sl_physical_op *plan, const sl_agg_layout *layout, sl_vector *const *keys,
+                                 uint8_t **payloads, uint32_t count, uint32_t extra_columns, sl_batch **out,
+                                 sl_error *err);
 
 /* Emits one dense batch of `count` groups: the key columns `keys` (shared; NULL without
  * groups) ++ every aggregate's finalize() over payloads[0..count). Result types are

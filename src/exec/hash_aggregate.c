@@ -34,9 +34,21 @@
 #include <stdlib.h>
 
 #include "exec/aggregate_states.h"
+#include "exec/spill_merge.h"
 #include "expr/function.h"
 
 #define AGG_NAME "HASH_AGGREGATE"
+
+/* Spilling: rows of groups that do not fit go to 2^AGG_SPILL_BITS partition files by
+ * AGG_SPILL_BITS bits of the group hash per level (level 0: the top bits). */
+#define AGG_SPILL_BITS 4
+#define AGG_SPILL_FANOUT (1u << AGG_SPILL_BITS)
+#define AGG_SPILL_MAX_LEVEL 8        /* 32 hash bits used: deeper, the table never refuses */
+
+/* One level of spill partitions. */
+typedef struct sl_agg_spill_set {
+    sl_spill_file *files[AGG_SPILL_FANOUT];
+} sl_agg_spill_set;
 
 /* The entries [start, end) of a thread-local table that were created while its instance
  * processed morsel `morsel` (an instance claims morsels in increasing order, so a local
@@ -66,6 +78,19 @@ typedef struct sl_hash_agg_global {
     size_t run_count;
     size_t run_capacity;
     atomic_bool has_parked;
+    /* Spilling (see "spilling" below): once `frozen`, the table gets no new groups and the
+     * rows of absent groups go to `spill` with their input sequence number. */
+    bool frozen;
+    bool spilled;
+    sl_agg_spill_set spill;
+    uint64_t seq;                    /* active input rows seen by the serial sink */
+    sl_type *spill_types;            /* child's columns ++ BIGINT sequence number */
+    uint32_t input_columns;          /* child's column count */
+    sl_type *result_types;           /* output columns ++ BIGINT sequence number */
+    uint32_t result_columns;         /* output column count */
+    uint32_t *spill_rows;            /* sink scratch (SL_BATCH_CAPACITY-sized, grown) */
+    uint64_t *spill_hashes;
+    size_t spill_capacity;
 } sl_hash_agg_global;
 
 typedef struct sl_hash_agg_local {
@@ -107,11 +132,24 @@ static void destroy_states(const sl_physical_op *plan, sl_hash_agg_global *g)
     }
 }
 
+static void spill_set_free(sl_agg_spill_set *set)
+{
+    for (uint32_t p = 0; p < AGG_SPILL_FANOUT; p++) {
+        sl_spill_file_free(set->files[p]);
+        set->files[p] = NULL;
+    }
+}
+
 static void hash_agg_free_global(const sl_physical_op *plan, void *global)
 {
     sl_hash_agg_global *g = global;
     if (!g)
         return;
+    spill_set_free(&g->spill);
+    sl_free(g->spill_types);
+    sl_free(g->result_types);
+    sl_free(g->spill_rows);
+    sl_free(g->spill_hashes);
     if (g->layout.offsets)
         destroy_states(plan, g);
     free_parked(plan, g);
@@ -124,6 +162,41 @@ static void hash_agg_free_global(const sl_physical_op *plan, void *global)
     sl_agg_layout_free(&g->layout);
     pthread_mutex_destroy(&g->lock);
     sl_free(g);
+}
+
+/* The column types of the spill files (input rows) and result files (finalized groups),
+ * each with a trailing BIGINT: the input sequence number of the row / of the group's
+ * first row. */
+static sl_status spill_types_init(const sl_physical_op *plan, sl_hash_agg_global *g, sl_error *err)
+{
+    const sl_physical_op *child = plan->children[0];
+    g->input_columns = child->column_count;
+    g->result_columns = g->layout.group_count + g->layout.agg_count;
+    g->spill_types = sl_malloc(sizeof *g->spill_types * (g->input_columns + 1));
+    g->result_types = sl_malloc(sizeof *g->result_types * (g->result_columns + 1));
+    if (!g->spill_types || !g->result_types)
+        return sl_error_oom(err);
+    for (uint32_t c = 0; c < g->input_columns; c++)
+        g->spill_types[c] = child->types[c];
+    g->spill_types[g->input_columns] = sl_type_make(SL_TYPE_BIGINT);
+    bool listed = plan->types && plan->column_count == g->result_columns;
+    for (uint32_t c = 0; c < g->layout.group_count; c++)
+        g->result_types[c] = listed ? plan->types[c] : plan->exprs[c]->type;
+    for (uint32_t j = 0; j < g->layout.agg_count; j++)
+        g->result_types[g->layout.group_count + j] =
+            listed ? plan->types[g->layout.group_count + j] : plan->aggregates[j]->type;
+    g->result_types[g->result_columns] = sl_type_make(SL_TYPE_BIGINT);
+    return SL_OK;
+}
+
+/* DISTINCT sets keep growing for the rows of groups already in a frozen table (those rows
+ * cannot be spilled: their group's state is in memory), so they are counted against the
+ * limit but never refused; the group table is what refuses and spills. */
+static void distinct_never_refuse(const sl_agg_layout *layout, sl_agg_distinct *distinct)
+{
+    for (uint32_t j = 0; j < layout->agg_count; j++)
+        if (distinct->ready[j])
+            distinct->sets[j].never_refuse = true;
 }
 
 static sl_status hash_agg_init_global(const sl_physical_op *plan, sl_exec_context *exec, void **global,
@@ -151,6 +224,10 @@ static sl_status hash_agg_init_global(const sl_physical_op *plan, sl_exec_contex
     }
     if (st == SL_OK)
         st = sl_agg_distinct_init(plan, &g->layout, exec->memory, AGG_NAME, &g->distinct, err);
+    if (st == SL_OK)
+        st = spill_types_init(plan, g, err);
+    if (st == SL_OK)
+        distinct_never_refuse(&g->layout, &g->distinct);
     if (st != SL_OK) {
         hash_agg_free_global(plan, g);
         return st;
@@ -206,6 +283,313 @@ static sl_status sink_batch(sl_hash_agg_global *g, sl_hash_agg_local *l, const s
 }
 
 
+/* ------------------------------------------------------------------ spilling
+ *
+ * The serial sink folds with sl_agg_fold_bounded: while the group table can grow it
+ * behaves like sl_agg_fold. When the reservation for growing it is refused, the table is
+ * frozen: it gets no new groups, rows of groups already in it are still folded into it,
+ * and the rows of every other group are written, with their input sequence number, to
+ * one of AGG_SPILL_FANOUT spill files chosen by bits of the group hash. Raw rows (not
+ * partial states) are spilled, so every aggregate works unchanged (DISTINCT, ORDER BY,
+ * string_agg see each group's rows in input order) and a group's rows are either all in
+ * memory or all in one partition file.
+ *
+ * The source emits the in-memory groups, frees the table, then resolves each partition:
+ * its rows are folded into a fresh table the same way (a partition that still does not
+ * fit spills into sub-partitions by the next hash bits, recursively) and its finalized
+ * groups are written to a result file in first-appearance order. Since a frozen table's
+ * groups all appeared before any spilled row, and rows stay in input order in every file,
+ * "the table's groups, then the sub-partitions' result files merged by first sequence
+ * number" is the partition's first-appearance order; merging the top partitions' result
+ * files by sequence number after the in-memory groups therefore reproduces exactly the
+ * group order of an in-memory run. */
+
+typedef struct sl_agg_out sl_agg_out;
+static sl_status resolve_set(sl_exec_context *exec, const sl_physical_op *plan, sl_hash_agg_global *g,
+                             sl_hash_agg_local *l, sl_agg_spill_set *set, uint32_t level, sl_agg_out *out,
+                             sl_error *err);
+
+/* Partition of a group hash at spill level `level`. */
+static inline uint32_t spill_partition(uint64_t hash, uint32_t level)
+{
+    return (uint32_t)(hash >> (64 - AGG_SPILL_BITS * (level + 1))) & (AGG_SPILL_FANOUT - 1);
+}
+
+static sl_status ensure_spill_scratch(sl_hash_agg_global *g, uint32_t rows, sl_error *err)
+{
+    if (rows <= g->spill_capacity)
+        return SL_OK;
+    sl_free(g->spill_rows);
+    sl_free(g->spill_hashes);
+    g->spill_rows = sl_malloc(sizeof *g->spill_rows * rows);
+    g->spill_hashes = sl_malloc(sizeof *g->spill_hashes * rows);
+    g->spill_capacity = 0;
+    if (!g->spill_rows || !g->spill_hashes)
+        return sl_error_oom(err);
+    g->spill_capacity = rows;
+    return SL_OK;
+}
+
+/* Writes rows[0..count) of `in` (physical rows; its columns are the spill types: input
+ * columns ++ sequence number) to the partition files of `set` by hashes[i] at `level`. */
+static sl_status spill_rows_out(sl_exec_context *exec, sl_hash_agg_global *g, sl_agg_spill_set *set,
+                                uint32_t level, const sl_batch *in, const uint32_t *rows, const uint64_t *hashes,
+                                uint32_t count, sl_error *err)
+{
+    uint32_t *part_rows = sl_malloc(sizeof *part_rows * (count ? count : 1));
+    if (!part_rows)
+        return sl_error_oom(err);
+    sl_status st = SL_OK;
+    for (uint32_t p = 0; p < AGG_SPILL_FANOUT && st == SL_OK; p++) {
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < count; i++)
+            if (spill_partition(hashes[i], level) == p)
+                part_rows[m++] = rows[i];
+        if (m == 0)
+            continue;
+        if (!set->files[p])
+            st = sl_spill_file_new(exec, g->spill_types, g->input_columns + 1, &set->files[p], err);
+        if (st != SL_OK)
+            break;
+        sl_batch view = *in;
+        view.column_count = g->input_columns + 1;
+        view.sel = part_rows;
+        view.sel_buffer = NULL;
+        view.count = m;
+        view.change = NULL;
+        view.change_buffer = NULL;
+        st = sl_spill_file_write(set->files[p], &view, err);
+    }
+    sl_free(part_rows);
+    return st;
+}
+
+/* The serial sink's batch: folded into the global table, or partly spilled. */
+static sl_status sink_serial(sl_exec_context *exec, const sl_physical_op *plan, sl_hash_agg_global *g,
+                             sl_hash_agg_local *l, const sl_batch *in, sl_error *err)
+{
+    if (g->layout.group_count == 0)
+        return sink_batch(g, l, plan, in, NULL, g->single, err);
+    SL_TRY(ensure_spill_scratch(g, in->count, err));
+    /* the first groups always fit (the floor), so a table never freezes empty */
+    g->table.never_refuse = g->table.entry_count == 0;
+    uint32_t fresh = 0, spill_count = 0;
+    SL_TRY(sl_agg_fold_bounded(plan, &g->layout, &l->fold, in, &g->table, &g->distinct, &g->frozen, &fresh,
+                               g->spill_rows, g->spill_hashes, &spill_count, err));
+    uint64_t base = g->seq;
+    g->seq += in->count;
+    if (spill_count == 0)
+        return SL_OK;
+    g->spilled = true;
+    /* the input columns ++ each row's sequence number (base + its active index) */
+    sl_vector *seq = sl_vector_new(sl_type_make(SL_TYPE_BIGINT), in->length ? in->length : 1);
+    sl_vector **columns = sl_malloc(sizeof *columns * (g->input_columns + 1));
+    if (!seq || !columns) {
+        if (seq)
+            sl_vector_unref(seq);
+        sl_free(columns);
+        return sl_error_oom(err);
+    }
+    int64_t *seq_data = SL_VECTOR_DATA(seq, int64_t);
+    for (uint32_t i = 0; i < in->count; i++)
+        seq_data[sl_batch_row(in, i)] = (int64_t)(base + i);
+    for (uint32_t c = 0; c < g->input_columns; c++)
+        columns[c] = in->columns[c];
+    columns[g->input_columns] = seq;
+    sl_batch view = *in;
+    view.columns = columns;
+    sl_status st = spill_rows_out(exec, g, &g->spill, 0, &view, g->spill_rows, g->spill_hashes, spill_count, err);
+    sl_vector_unref(seq);
+    sl_free(columns);
+    return st;
+}
+
+/* Where merged or finalized batches go: the next stage (without the sequence column) or
+ * a result file. */
+struct sl_agg_out {
+    sl_op_context *ctx;              /* emit when set */
+    sl_spill_file *file;             /* else: write here */
+    uint32_t result_columns;
+};
+
+static sl_status out_batch(sl_agg_out *out, const sl_batch *batch, sl_error *err)
+{
+    if (out->file)
+        return sl_spill_file_write(out->file, batch, err);
+    sl_batch view = *batch;
+    view.column_count = out->result_columns;   /* drop the sequence number */
+    return sl_emit_batch(out->ctx, &view, err);
+}
+
+static sl_status merged_out(void *arg, const sl_batch *batch, sl_error *err)
+{
+    return out_batch(arg, batch, err);
+}
+
+/* Merges the result files (each sorted by its trailing sequence number) into `out` in
+ * sequence order. The files stay owned by the caller. */
+static sl_status merge_results(sl_hash_agg_global *g, sl_spill_file **files, uint32_t file_count, sl_agg_out *out,
+                               sl_error *err)
+{
+    return sl_spill_merge(files, file_count, g->result_types, g->result_columns + 1, 1, g->result_columns + 1,
+                          out->ctx, merged_out, out, err);
+}
+
+/* Writes (or emits) the groups of `table` in creation order; with a file, each gets the
+ * sequence number of its first row (first_seq[entry]). */
+static sl_status output_table(const sl_physical_op *plan, sl_hash_agg_global *g, sl_hash_table *table,
+                              const int64_t *first_seq, sl_agg_out *out, sl_error *err)
+{
+    uint8_t **payloads = sl_malloc(sizeof *payloads * SL_BATCH_CAPACITY);
+    if (!payloads)
+        return sl_error_oom(err);
+    sl_status st = SL_OK;
+    const sl_hash_partition *part = &table->partitions[0];
+    for (size_t c = 0; c < part->keys.chunk_count && st == SL_OK; c++) {
+        if (out->ctx && sl_pipeline_stop_requested(out->ctx))
+            break;
+        const sl_batch *chunk = part->keys.chunks[c];
+        uint32_t count = chunk->length;
+        for (uint32_t i = 0; i < count; i++)
+            payloads[i] = g->layout.payload_size
+                              ? sl_hash_table_payload(table, 0, (uint32_t)(c * SL_BATCH_CAPACITY + i))
+                              : NULL;
+        sl_batch *batch = NULL;
+        st = sl_agg_finalize_groups(plan, &g->layout, chunk->columns, payloads, count, 1, &batch, err);
+        if (st != SL_OK)
+            break;
+        sl_vector *seq = sl_vector_new(sl_type_make(SL_TYPE_BIGINT), count ? count : 1);
+        if (!seq) {
+            sl_batch_free(batch);
+            st = sl_error_oom(err);
+            break;
+        }
+        if (first_seq)
+            memcpy(SL_VECTOR_DATA(seq, int64_t), first_seq + c * SL_BATCH_CAPACITY, sizeof(int64_t) * count);
+        sl_batch_set_column(batch, g->result_columns, seq);
+        st = out_batch(out, batch, err);
+        sl_batch_free(batch);
+    }
+    sl_free(payloads);
+    return st;
+}
+
+/* Aggregates the rows of spill file `input` (level `level` partition) into a new result
+ * file *result: finalized groups ++ first sequence number, in first-appearance order. */
+static sl_status resolve_partition(sl_exec_context *exec, const sl_physical_op *plan, sl_hash_agg_global *g,
+                                   sl_hash_agg_local *l, sl_spill_file *input, uint32_t level, sl_spill_file **result,
+                                   sl_error *err)
+{
+    *result = NULL;
+    sl_hash_table table;
+    sl_agg_distinct distinct;
+    memset(&distinct, 0, sizeof distinct);
+    sl_agg_spill_set sub;
+    memset(&sub, 0, sizeof sub);
+    int64_t *first_seq = NULL;
+    size_t first_capacity = 0;
+    bool frozen = false, table_ready = false;
+    uint32_t *rows = NULL;
+    uint64_t *hashes = NULL;
+    sl_batch *batch = NULL;
+    sl_status st = sl_agg_table_init(plan, &g->layout, 0, exec->memory, AGG_NAME, &table, err);
+    table_ready = st == SL_OK;
+    if (st == SL_OK)
+        st = sl_agg_distinct_init(plan, &g->layout, exec->memory, AGG_NAME, &distinct, err);
+    if (st == SL_OK) {
+        distinct_never_refuse(&g->layout, &distinct);
+        rows = sl_malloc(sizeof *rows * SL_BATCH_CAPACITY);
+        hashes = sl_malloc(sizeof *hashes * SL_BATCH_CAPACITY);
+        if (!rows || !hashes)
+            st = sl_error_oom(err);
+    }
+    if (st == SL_OK)
+        st = sl_spill_file_rewind(input, err);
+    while (st == SL_OK) {
+        st = sl_spill_file_read(input, &batch, err);
+        if (st != SL_OK || !batch)
+            break;
+        if (sl_exec_interrupted(exec)) {
+            st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
+            break;
+        }
+        /* the floor: an empty table always takes the first batch's groups; past the last
+         * level hash bits cannot split the rows further, so the table just grows */
+        table.never_refuse = table.entry_count == 0 || level >= AGG_SPILL_MAX_LEVEL;
+        uint32_t before = (uint32_t)table.entry_count, fresh = 0, spill_count = 0;
+        if (batch->count > SL_BATCH_CAPACITY) {
+            st = sl_error_set(err, SL_ERR_INTERNAL, AGG_NAME ": spill batch of %u rows", batch->count);
+            break;
+        }
+        st = sl_agg_fold_bounded(plan, &g->layout, &l->fold, batch, &table, &distinct, &frozen, &fresh, rows, hashes,
+                                 &spill_count, err);
+        if (st == SL_OK && fresh > 0)
+            st = sl_array_reserve((void **)&first_seq, &first_capacity, before + fresh, sizeof *first_seq, err);
+        if (st == SL_OK) {
+            const int64_t *seq = SL_VECTOR_DATA(batch->columns[g->input_columns], int64_t);
+            for (uint32_t k = 0; k < fresh; k++)
+                first_seq[before + k] = seq[sl_batch_row(batch, l->fold.fresh[k])];
+        }
+        if (st == SL_OK && spill_count > 0)
+            st = spill_rows_out(exec, g, &sub, level + 1, batch, rows, hashes, spill_count, err);
+        sl_batch_free(batch);
+        batch = NULL;
+    }
+    if (st == SL_OK)
+        st = sl_spill_file_new(exec, g->result_types, g->result_columns + 1, result, err);
+    if (st == SL_OK) {
+        sl_agg_out out = { NULL, *result, g->result_columns };
+        st = output_table(plan, g, &table, first_seq, &out, err);
+    }
+    /* the table's memory goes before the sub-partitions are resolved */
+    if (table_ready) {
+        sl_agg_table_destroy_states(plan, &g->layout, &table);
+        sl_hash_table_free(&table);
+    }
+    sl_agg_distinct_free(&g->layout, &distinct);
+    sl_free(first_seq);
+    sl_free(rows);
+    sl_free(hashes);
+    if (st == SL_OK)
+        st = resolve_set(exec, plan, g, l, &sub, level + 1, &(sl_agg_out){ NULL, *result, g->result_columns }, err);
+    spill_set_free(&sub);
+    if (st == SL_OK)
+        st = sl_spill_file_finish(*result, err);
+    if (st != SL_OK) {
+        sl_spill_file_free(*result);
+        *result = NULL;
+    }
+    return st;
+}
+
+/* Resolves every partition of `set` (level `level`) and merges their results into `out`
+ * in sequence order. Each input file is freed once resolved. */
+static sl_status resolve_set(sl_exec_context *exec, const sl_physical_op *plan, sl_hash_agg_global *g,
+                             sl_hash_agg_local *l, sl_agg_spill_set *set, uint32_t level, sl_agg_out *out,
+                             sl_error *err)
+{
+    sl_spill_file *results[AGG_SPILL_FANOUT];
+    uint32_t result_count = 0;
+    sl_status st = SL_OK;
+    for (uint32_t p = 0; p < AGG_SPILL_FANOUT && st == SL_OK; p++) {
+        if (!set->files[p])
+            continue;
+        st = sl_spill_file_finish(set->files[p], err);
+        sl_spill_file *result = NULL;
+        if (st == SL_OK)
+            st = resolve_partition(exec, plan, g, l, set->files[p], level, &result, err);
+        sl_spill_file_free(set->files[p]);
+        set->files[p] = NULL;
+        if (result)
+            results[result_count++] = result;
+    }
+    if (st == SL_OK && result_count > 0)
+        st = merge_results(g, results, result_count, out, err);
+    for (uint32_t k = 0; k < result_count; k++)
+        sl_spill_file_free(results[k]);
+    return st;
+}
+
 /* ------------------------------------------------------------------ parallel runs
  *
  * When the pipeline runs as several instances with this sink in each (parallel_sink), a
@@ -230,7 +614,10 @@ static sl_status merge_parked(const sl_physical_op *plan, sl_hash_agg_global *g,
 {
     if (g->parked_count == 0)
         return SL_OK;
+    if (g->frozen)
+        return sl_error_set(err, SL_ERR_INTERNAL, AGG_NAME ": parallel pre-aggregation after the table spilled");
     qsort(g->runs, g->run_count, sizeof *g->runs, compare_runs);
+    g->table.never_refuse = true;   /* merged partial states cannot be spilled (see ensure_local_target) */
     sl_hash_scratch *scratch = sl_malloc(sizeof *scratch);
     uint32_t *sel = sl_malloc(sizeof *sel * SL_BATCH_CAPACITY);
     uint32_t *fresh = sl_malloc(sizeof *fresh * SL_BATCH_CAPACITY);
@@ -297,6 +684,9 @@ static sl_status ensure_local_target(sl_exec_context *exec, const sl_physical_op
         return SL_OK;
     SL_TRY(sl_hash_table_init(&l->table, g->table.key_types, g->layout.group_count, g->layout.payload_size, 0,
                               exec->memory, AGG_NAME, err));
+    /* thread-local pre-aggregation does not spill (its partial states have no disk
+     * format): it is counted against the limit but not refused */
+    l->table.never_refuse = true;
     l->table_ready = true;
     return SL_OK;
 }
@@ -340,7 +730,7 @@ static sl_status hash_agg_sink(sl_op_context *ctx, const sl_physical_op *plan, v
     pthread_mutex_lock(&g->lock);
     sl_status st = merge_parked(plan, g, err);
     if (st == SL_OK)
-        st = sink_batch(g, local, plan, msg->batch, &g->table, g->single, err);
+        st = sink_serial(ctx->exec, plan, g, local, msg->batch, err);
     pthread_mutex_unlock(&g->lock);
     return st;
 }
@@ -444,26 +834,16 @@ static sl_status hash_agg_source(sl_op_context *ctx, const sl_physical_op *plan,
         uint8_t *payload = g->single;
         return sl_agg_emit_groups(ctx, plan, &g->layout, NULL, &payload, 1, err);
     }
-    uint8_t **payloads = sl_malloc(sizeof *payloads * SL_BATCH_CAPACITY);
-    if (!payloads)
-        return sl_error_oom(err);
-    sl_status st = SL_OK;
-    for (uint32_t p = 0; p < g->table.partition_count && st == SL_OK; p++) {
-        const sl_hash_partition *part = &g->table.partitions[p];
-        for (size_t c = 0; c < part->keys.chunk_count && st == SL_OK; c++) {
-            if (sl_pipeline_stop_requested(ctx))
-                break;
-            const sl_batch *chunk = part->keys.chunks[c];
-            uint32_t count = chunk->length;
-            for (uint32_t i = 0; i < count; i++)
-                payloads[i] = g->layout.payload_size
-                                  ? sl_hash_table_payload(&g->table, p, (uint32_t)(c * SL_BATCH_CAPACITY + i))
-                                  : NULL;
-            st = sl_agg_emit_groups(ctx, plan, &g->layout, chunk->columns, payloads, count, err);
-        }
-    }
-    sl_free(payloads);
-    return st;
+    sl_agg_out out = { ctx, NULL, g->result_columns };
+    sl_status st = output_table(plan, g, &g->table, NULL, &out, err);
+    if (st != SL_OK || !g->spilled)
+        return st;
+    /* the in-memory groups are out: free them, then resolve the partitions one by one */
+    sl_agg_table_destroy_states(plan, &g->layout, &g->table);
+    sl_hash_table_free(&g->table);
+    g->table_ready = false;
+    sl_agg_distinct_free(&g->layout, &g->distinct);
+    return resolve_set(ctx->exec, plan, g, local, &g->spill, 0, &out, err);
 }
 
 const sl_operator_type sl_hash_aggregate_operator = {

@@ -23,8 +23,11 @@ static sl_status table_oom(const sl_hash_table *ht, sl_error *err)
 
 static bool table_reserve(sl_hash_table *ht, int64_t bytes)
 {
-    if (ht->memory && !sl_memory_try_reserve(ht->memory, bytes))
-        return false;
+    if (ht->memory && !sl_memory_try_reserve(ht->memory, bytes)) {
+        if (!ht->never_refuse)
+            return false;
+        sl_memory_release(ht->memory, -bytes);   /* counted, not refused */
+    }
     ht->reserved += bytes;
     return true;
 }
@@ -57,7 +60,8 @@ sl_status sl_hash_table_init(sl_hash_table *ht, const sl_type *key_types, uint32
     if (key_count)
         memcpy(ht->key_types, key_types, sizeof *key_types * key_count);
     for (uint32_t p = 0; p < ht->partition_count; p++) {
-        sl_status st = sl_row_store_init(&ht->partitions[p].keys, key_types, key_count, memory, owner, err);
+        /* the table reserves the key chunks itself (partition_reserve), before inserting */
+        sl_status st = sl_row_store_init(&ht->partitions[p].keys, key_types, key_count, NULL, owner, err);
         if (st != SL_OK) {
             sl_hash_table_free(ht);
             return st;
@@ -109,12 +113,16 @@ static inline uint64_t tag_of(uint64_t hash)
 
 /* ------------------------------------------------------------------ growth */
 
-/* Rebuilds part's slot array with `slot_count` slots from the stored entry hashes. */
-static sl_status partition_resize(sl_hash_table *ht, sl_hash_partition *part, uint64_t slot_count, sl_error *err)
+/* Rebuilds part's slot array with `slot_count` slots from the stored entry hashes. A
+ * refused reservation sets *refused (nothing changes). */
+static sl_status partition_resize(sl_hash_table *ht, sl_hash_partition *part, uint64_t slot_count, bool *refused,
+                                  sl_error *err)
 {
     int64_t bytes = (int64_t)(slot_count * sizeof(uint64_t));
-    if (!table_reserve(ht, bytes))
-        return table_oom(ht, err);
+    if (!table_reserve(ht, bytes)) {
+        *refused = true;
+        return SL_OK;
+    }
     uint64_t *slots = sl_calloc(slot_count, sizeof *slots);
     if (!slots) {
         table_release(ht, bytes);
@@ -140,9 +148,20 @@ static sl_status partition_resize(sl_hash_table *ht, sl_hash_partition *part, ui
     return SL_OK;
 }
 
-/* Makes room for `extra` more entries in part (slots at load <= 1/2, hash and payload
- * storage), so the insert loop itself never allocates. */
-static sl_status partition_reserve(sl_hash_table *ht, sl_hash_partition *part, uint32_t extra, sl_error *err)
+/* Bytes of one key chunk (the formula of the row store's own accounting). */
+static int64_t key_chunk_bytes(const sl_hash_table *ht)
+{
+    int64_t bytes = 64;
+    for (uint32_t c = 0; c < ht->key_count; c++)
+        bytes += (int64_t)sl_type_width(ht->key_types[c]) * SL_BATCH_CAPACITY + SL_BATCH_CAPACITY / 8;
+    return bytes;
+}
+
+/* Makes room for `extra` more entries in part (slots at load <= 1/2, hash, payload and
+ * key chunk storage), so the insert loop itself never allocates from the limit. A refused
+ * reservation sets *refused and returns SL_OK (what was grown stays; no entry changes). */
+static sl_status partition_reserve(sl_hash_table *ht, sl_hash_partition *part, uint32_t extra, bool *refused,
+                                   sl_error *err)
 {
     uint64_t needed = (uint64_t)part->entry_count + extra;
     if (needed >= UINT32_MAX - 1)
@@ -152,7 +171,9 @@ static sl_status partition_reserve(sl_hash_table *ht, sl_hash_partition *part, u
         uint64_t slots = part->slot_count ? part->slot_count : 64;
         while (needed * 2 > slots)
             slots *= 2;
-        SL_TRY(partition_resize(ht, part, slots, err));
+        SL_TRY(partition_resize(ht, part, slots, refused, err));
+        if (*refused)
+            return SL_OK;
     }
     if (needed > part->hash_capacity) {
         size_t old = part->hash_capacity;
@@ -160,8 +181,10 @@ static sl_status partition_reserve(sl_hash_table *ht, sl_hash_partition *part, u
         while (want < needed)
             want *= 2;
         int64_t bytes = (int64_t)((want - old) * sizeof(uint64_t));
-        if (!table_reserve(ht, bytes))
-            return table_oom(ht, err);
+        if (!table_reserve(ht, bytes)) {
+            *refused = true;
+            return SL_OK;
+        }
         uint64_t *grown = sl_realloc(part->hashes, want * sizeof *grown);
         if (!grown) {
             table_release(ht, bytes);
@@ -170,12 +193,14 @@ static sl_status partition_reserve(sl_hash_table *ht, sl_hash_partition *part, u
         part->hashes = grown;
         part->hash_capacity = want;
     }
+    size_t chunks = (size_t)((needed + SL_BATCH_CAPACITY - 1) / SL_BATCH_CAPACITY);
     if (ht->payload_size) {
-        size_t chunks = (size_t)((needed + SL_BATCH_CAPACITY - 1) / SL_BATCH_CAPACITY);
         while (part->payload_chunk_count < chunks) {
             int64_t bytes = (int64_t)(ht->payload_size * SL_BATCH_CAPACITY);
-            if (!table_reserve(ht, bytes))
-                return table_oom(ht, err);
+            if (!table_reserve(ht, bytes)) {
+                *refused = true;
+                return SL_OK;
+            }
             sl_status st = sl_array_reserve((void **)&part->payload_chunks, &part->payload_chunk_capacity,
                                             part->payload_chunk_count + 1, sizeof *part->payload_chunks, err);
             uint8_t *chunk = st == SL_OK ? sl_malloc(ht->payload_size * SL_BATCH_CAPACITY) : NULL;
@@ -186,7 +211,46 @@ static sl_status partition_reserve(sl_hash_table *ht, sl_hash_partition *part, u
             part->payload_chunks[part->payload_chunk_count++] = chunk;
         }
     }
+    /* last, as the row store's own floor chunk used to come after the payloads */
+    if (ht->key_count) {
+        int64_t bytes = key_chunk_bytes(ht);
+        while (part->key_chunks_reserved < chunks) {
+            if (part->key_chunks_reserved == 0) {
+                /* the floor (as the row store's): a partition's first key chunk is counted,
+                 * never refused */
+                bool never_refuse = ht->never_refuse;
+                ht->never_refuse = true;
+                table_reserve(ht, bytes);
+                ht->never_refuse = never_refuse;
+            } else if (!table_reserve(ht, bytes)) {
+                *refused = true;
+                return SL_OK;
+            }
+            part->key_chunks_reserved++;
+        }
+    }
     return SL_OK;
+}
+
+/* Reserves for active rows [begin, begin + n) of hashes. */
+static sl_status reserve_block(sl_hash_table *ht, const uint64_t *hashes, uint32_t begin, uint32_t n, bool *refused,
+                               sl_error *err)
+{
+    uint32_t per_partition[256];
+    memset(per_partition, 0, sizeof(uint32_t) * ht->partition_count);
+    for (uint32_t i = 0; i < n; i++)
+        per_partition[partition_of(ht, hashes[begin + i])]++;
+    for (uint32_t p = 0; p < ht->partition_count && !*refused; p++)
+        if (per_partition[p])
+            SL_TRY(partition_reserve(ht, &ht->partitions[p], per_partition[p], refused, err));
+    return SL_OK;
+}
+
+sl_status sl_hash_table_reserve(sl_hash_table *ht, const uint64_t *hashes, uint32_t count, bool *refused,
+                                sl_error *err)
+{
+    *refused = false;
+    return reserve_block(ht, hashes, 0, count, refused, err);
 }
 
 /* ------------------------------------------------------------------ key comparison */
@@ -401,13 +465,10 @@ sl_status sl_hash_table_find_or_insert(sl_hash_table *ht, sl_hash_scratch *scrat
     for (uint32_t begin = 0; begin < count; begin += SL_BATCH_CAPACITY) {
         uint32_t n = count - begin < SL_BATCH_CAPACITY ? count - begin : SL_BATCH_CAPACITY;
         /* reserve for the worst case (every row new) so the probe loop never allocates */
-        uint32_t per_partition[256];
-        memset(per_partition, 0, sizeof(uint32_t) * ht->partition_count);
-        for (uint32_t i = 0; i < n; i++)
-            per_partition[partition_of(ht, hashes[begin + i])]++;
-        for (uint32_t p = 0; p < ht->partition_count; p++)
-            if (per_partition[p])
-                SL_TRY(partition_reserve(ht, &ht->partitions[p], per_partition[p], err));
+        bool refused = false;
+        SL_TRY(reserve_block(ht, hashes, begin, n, &refused, err));
+        if (refused)
+            return table_oom(ht, err);
         SL_TRY(lookup_block(ht, scratch, keys, sel, begin, n, hashes, true, ids, payloads, fresh_rows, fresh_count,
                             err));
     }

@@ -20,9 +20,10 @@
  *   - slots: linear-probing array of (hash tag << 32 | entry + 1), 0 = empty, load <= 1/2.
  * An entry's id is (partition << 32 | entry); ids are stable while the table lives.
  *
- * Memory: slots, hashes and payload chunks are reserved against `memory` (the row stores
- * reserve their own chunks); a refused reservation fails with SL_ERR_OOM naming `owner`
- * and the memory_limit. Not thread-safe: one writer at a time; finds may run concurrently
+ * Memory: slots, hashes, payload chunks and key chunks are reserved against `memory` up
+ * front, before an insert touches the table; a refused reservation fails with SL_ERR_OOM
+ * naming `owner` and the memory_limit, or, through sl_hash_table_reserve, lets the caller
+ * spill instead (the table stays as it was). Not thread-safe: one writer at a time; finds may run concurrently
  * with each other when no insert is in progress (each caller brings its own scratch).
  */
 #ifndef SL_EXEC_HASH_TABLE_H
@@ -40,6 +41,7 @@ typedef struct sl_hash_partition {
     uint64_t *slots;             /* 0 = empty, else tag << 32 | (entry + 1) */
     uint64_t slot_count;         /* power of two (0 before the first insert) */
     uint32_t entry_count;
+    uint32_t key_chunks_reserved;   /* key chunks the table reserved memory for (the row store does not) */
 } sl_hash_partition;
 
 typedef struct sl_hash_table {
@@ -51,8 +53,9 @@ typedef struct sl_hash_table {
     sl_hash_partition *partitions;
     uint64_t entry_count;        /* over all partitions */
     sl_memory *memory;           /* may be NULL: no accounting */
-    int64_t reserved;            /* bytes reserved for slots, hashes and payloads */
+    int64_t reserved;            /* bytes reserved for slots, hashes, payloads and key chunks */
     const char *owner;           /* operator name for error messages */
+    bool never_refuse;           /* reservations are counted but never refused (set by the owner) */
 } sl_hash_table;
 
 /* Per-caller scratch for one lookup call (about 50 KiB; allocate it once per local state). */
@@ -89,6 +92,13 @@ sl_status sl_hash_table_find_or_insert(sl_hash_table *ht, sl_hash_scratch *scrat
                                        const uint32_t *sel, uint32_t count, const uint64_t *hashes, uint64_t *ids,
                                        uint8_t **payloads, uint32_t *fresh_rows, uint32_t *fresh_count,
                                        sl_error *err);
+
+/* Reserves room for `count` more entries (the worst case: every row of hashes[0..count)
+ * new) so that a following sl_hash_table_find_or_insert of those rows needs no more
+ * memory. A refused reservation sets *refused and is not an error (what was reserved
+ * stays reserved; the table is unchanged otherwise): the caller spills. */
+sl_status sl_hash_table_reserve(sl_hash_table *ht, const uint64_t *hashes, uint32_t count, bool *refused,
+                                sl_error *err);
 
 /* Lookup only: ids[i] = SL_HASH_TABLE_NO_ENTRY / payloads[i] = NULL when the key is absent. */
 void sl_hash_table_find(const sl_hash_table *ht, sl_hash_scratch *scratch, sl_vector *const *keys,

@@ -179,6 +179,15 @@ static sl_status gather_build_column(sl_row_store *store, const uint32_t *rows, 
     return SL_OK;
 }
 
+/* Output of the probe: to capture() when set (see join_pairs.h), else to the next stage. */
+static sl_status emit_out(sl_join_probe *jp, sl_op_context *ctx, const sl_batch *b, const uint32_t *probe_rows,
+                          int phase, sl_error *err)
+{
+    if (jp->capture)
+        return jp->capture(jp->capture_arg, b, probe_rows, phase, err);
+    return sl_emit_batch(ctx, b, err);
+}
+
 /* The batch [probe columns ++ build columns] of the collected pairs (dense, fresh vectors;
  * unstored build columns share one all-NULL vector). */
 static sl_status pair_batch(sl_join_probe *jp, sl_batch **out, sl_error *err)
@@ -295,8 +304,17 @@ sl_status sl_join_probe_flush(sl_join_probe *jp, sl_op_context *ctx, sl_error *e
     if (pairs_out && passing > 0) {
         if (pass_sel && passing < n)
             st = sl_batch_set_selection(b, pass_sel, passing, err);
+        uint32_t *probe_rows = NULL;
+        if (st == SL_OK && jp->capture) {
+            probe_rows = sl_malloc(sizeof *probe_rows * passing);
+            if (!probe_rows)
+                st = sl_error_oom(err);
+            for (uint32_t j = 0; st == SL_OK && j < passing; j++)
+                probe_rows[j] = jp->pair_left[pass_sel ? pass_sel[j] : j];
+        }
         if (st == SL_OK)
-            st = sl_emit_batch(ctx, b, err);
+            st = emit_out(jp, ctx, b, probe_rows, 0, err);
+        sl_free(probe_rows);
     }
     sl_batch_free(b);
     return st;
@@ -331,7 +349,7 @@ static sl_status emit_left_unmatched(sl_join_probe *jp, sl_op_context *ctx, cons
     }
     if (st == SL_OK) {
         b->length = b->count = count;
-        st = sl_emit_batch(ctx, b, err);
+        st = emit_out(jp, ctx, b, rows, 1, err);
     }
     sl_batch_free(b);
     return st;
@@ -370,8 +388,17 @@ static sl_status emit_mark(sl_join_probe *jp, sl_op_context *ctx, sl_error *err)
         b->change = in->change;
         b->change_buffer = in->change_buffer ? sl_buffer_ref(in->change_buffer) : NULL;
     }
+    uint32_t *probe_rows = NULL;
+    if (st == SL_OK && jp->capture) {
+        probe_rows = sl_malloc(sizeof *probe_rows * (in->count ? in->count : 1));
+        if (!probe_rows)
+            st = sl_error_oom(err);
+        for (uint32_t i = 0; st == SL_OK && i < in->count; i++)
+            probe_rows[i] = sl_batch_row(in, i);
+    }
     if (st == SL_OK)
-        st = sl_emit_batch(ctx, b, err);
+        st = emit_out(jp, ctx, b, probe_rows, 1, err);
+    sl_free(probe_rows);
     sl_batch_free(b);
     return st;
 }
@@ -413,7 +440,7 @@ sl_status sl_join_probe_finish(sl_join_probe *jp, sl_op_context *ctx, sl_error *
         }
         sl_status st = SL_OK;
         if (n == in->count) {
-            st = sl_emit_batch(ctx, in, err);
+            st = emit_out(jp, ctx, in, sel, 1, err);
         } else if (n > 0) {
             sl_batch *b = sl_batch_share(in);
             if (!b)
@@ -421,7 +448,7 @@ sl_status sl_join_probe_finish(sl_join_probe *jp, sl_op_context *ctx, sl_error *
             else {
                 st = sl_batch_set_selection(b, sel, n, err);
                 if (st == SL_OK)
-                    st = sl_emit_batch(ctx, b, err);
+                    st = emit_out(jp, ctx, b, sel, 1, err);
                 sl_batch_free(b);
             }
         }
@@ -436,8 +463,12 @@ sl_status sl_join_probe_finish(sl_join_probe *jp, sl_op_context *ctx, sl_error *
     }
 }
 
-sl_status sl_join_emit_unmatched_build(sl_op_context *ctx, const sl_physical_op *plan, sl_row_store *build,
-                                       const uint8_t *matched, sl_error *err)
+/* Builds the batches of unmatched build rows and hands each to emit (the next stage or
+ * a capture). */
+static sl_status unmatched_build(sl_op_context *ctx, const sl_physical_op *plan, sl_row_store *build,
+                                 const uint8_t *matched,
+                                 sl_status (*capture)(void *, const sl_batch *, const uint32_t *, int, sl_error *),
+                                 void *arg, sl_error *err)
 {
     uint32_t left_count = plan->children[0]->column_count;
     uint32_t right_count = plan->children[1]->column_count;
@@ -473,12 +504,26 @@ sl_status sl_join_emit_unmatched_build(sl_op_context *ctx, const sl_physical_op 
         }
         if (st == SL_OK) {
             b->length = b->count = n;
-            st = sl_emit_batch(ctx, b, err);
+            st = capture ? capture(arg, b, rows, 2, err) : sl_emit_batch(ctx, b, err);
         }
         sl_batch_free(b);
         SL_TRY(st);
     }
     return SL_OK;
+}
+
+sl_status sl_join_emit_unmatched_build(sl_op_context *ctx, const sl_physical_op *plan, sl_row_store *build,
+                                       const uint8_t *matched, sl_error *err)
+{
+    return unmatched_build(ctx, plan, build, matched, NULL, NULL, err);
+}
+
+sl_status sl_join_capture_unmatched_build(const sl_physical_op *plan, sl_row_store *build, const uint8_t *matched,
+                                          sl_status (*capture)(void *, const sl_batch *, const uint32_t *, int,
+                                                               sl_error *),
+                                          void *arg, sl_error *err)
+{
+    return unmatched_build(NULL, plan, build, matched, capture, arg, err);
 }
 
 sl_status sl_join_forward(sl_op_context *ctx, const sl_physical_op *plan, void *global, sl_row_store *build,

@@ -60,6 +60,13 @@ typedef struct sl_join_probe {
     uint32_t pair_right[SL_BATCH_CAPACITY];
     uint8_t pair_key_unknown[SL_BATCH_CAPACITY];
     uint32_t scratch[SL_BATCH_CAPACITY];
+    /* Optional (a spilling hash join): output goes to capture() instead of the next
+     * stage, with probe_rows[i] = the physical probe row (of `input`) behind active output
+     * row i and `phase` 0 for pair rows, 1 for the rows emitted at finish (unmatched,
+     * SEMI/ANTI, MARK). The batch may have more columns than the join's output (SEMI/ANTI
+     * pass the probe batch through): its first plan->column_count columns are the output. */
+    sl_status (*capture)(void *arg, const sl_batch *out, const uint32_t *probe_rows, int phase, sl_error *err);
+    void *capture_arg;
 } sl_join_probe;
 
 /* Allocates the probe machinery for a join plan. *out is owned by the caller
@@ -123,6 +130,13 @@ sl_status sl_join_probe_finish(sl_join_probe *jp, sl_op_context *ctx, sl_error *
 /* RIGHT/FULL: emits the build rows whose matched flag is 0, with NULL probe columns. */
 sl_status sl_join_emit_unmatched_build(sl_op_context *ctx, const sl_physical_op *plan, sl_row_store *build,
                                        const uint8_t *matched, sl_error *err);
+
+/* sl_join_emit_unmatched_build with the batches going to capture(arg, batch, build
+ * rows, 2, err) (see sl_join_probe.capture) instead of the next stage. */
+sl_status sl_join_capture_unmatched_build(const sl_physical_op *plan, sl_row_store *build, const uint8_t *matched,
+                                          sl_status (*capture)(void *, const sl_batch *, const uint32_t *, int,
+                                                               sl_error *),
+                                          void *arg, sl_error *err);
 
 /* The part of a join's push that is not probing: forwards every non-DATA message, and
  * before the END of the last probe instance (sl_op_end_is_last on `global`) emits the

@@ -89,6 +89,15 @@ typedef struct sl_spill_stats {
     atomic_llong files_created;
 } sl_spill_stats;
 
+/* How far a statement is (the shell's progress bar): units of input (bytes, or for
+ * tables the bytes of their scanned columns) the scans know they will read, and have
+ * read. Added to by the scans on any thread; read by another thread
+ * (sluice_query_progress). */
+typedef struct sl_progress {
+    atomic_llong done;
+    atomic_llong total;
+} sl_progress;
+
 /* Query-wide execution context (one per running statement). */
 typedef struct sl_exec_context {
     sl_eval_context eval;
@@ -101,7 +110,19 @@ typedef struct sl_exec_context {
     uint32_t threads;            /* pipeline instances a splittable pipeline may run as (0 or 1: one) */
     struct sl_query_registry *queries;  /* the database's running continuous queries (system tables) */
     sl_spill_stats spill;
+    sl_progress *progress;       /* the connection's progress counters; NULL: not tracked */
 } sl_exec_context;
+
+/* Progress of a scan: `done` more units read, `total` more units known to come. */
+static inline void sl_exec_progress_add(sl_exec_context *exec, int64_t done, int64_t total)
+{
+    if (!exec || !exec->progress)
+        return;
+    if (total)
+        atomic_fetch_add(&exec->progress->total, total);
+    if (done)
+        atomic_fetch_add(&exec->progress->done, done);
+}
 
 static inline bool sl_exec_interrupted(const sl_exec_context *exec)
 {
@@ -187,6 +208,10 @@ typedef struct sl_operator_type {
      * with results identical to a single-instance run? NULL = no. */
     bool (*parallel_sink)(const sl_physical_op *plan);
 } sl_operator_type;
+
+/* May the probe of this HASH_JOIN (its build finished) run in every instance of a
+ * parallel pipeline? Not when it emits on END: RIGHT/FULL, or a build that spilled. */
+bool sl_hash_join_parallel_probe(const sl_physical_op *plan, const void *global);
 
 /* The operator type implementing a physical kind (exec/operators.c holds the table). */
 const sl_operator_type *sl_operator_type_for(sl_physical_kind kind);

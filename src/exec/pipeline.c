@@ -677,8 +677,8 @@ static bool parallel_safe_stage(const sl_exec_node *node)
     case SL_POP_FILTER:
     case SL_POP_PROJECTION:
         return true;
-    case SL_POP_HASH_JOIN:   /* probe: reads the finalized build; RIGHT/FULL flag matches and emit on END */
-        return node->plan->join_type != SL_JOIN_RIGHT && node->plan->join_type != SL_JOIN_FULL;
+    case SL_POP_HASH_JOIN:   /* probe: reads the finalized build; RIGHT/FULL and spilled joins emit on END */
+        return sl_hash_join_parallel_probe(node->plan, node->global);
     default:
         return false;
     }

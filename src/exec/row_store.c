@@ -30,17 +30,21 @@ void sl_row_store_free(sl_row_store *store)
     memset(store, 0, sizeof *store);
 }
 
-/* Adds an empty chunk, reserving its memory first. */
-static sl_status add_chunk(sl_row_store *store, sl_error *err)
+/* Adds an empty chunk, reserving its memory first (the bytes of long strings are
+ * reserved as rows arrive, in sl_row_store_append_some). A refused reservation sets *refused
+ * (no error) unless the store is empty: one chunk is the floor every store may hold. */
+static sl_status add_chunk(sl_row_store *store, bool *refused, sl_error *err)
 {
     int64_t bytes = 64;
     for (uint32_t c = 0; c < store->column_count; c++)
         bytes += (int64_t)sl_type_width(store->types[c]) * SL_BATCH_CAPACITY + SL_BATCH_CAPACITY / 8;
-    if (store->memory && !sl_memory_try_reserve(store->memory, bytes))
-        return sl_error_set(err, SL_ERR_OOM,
-                            "%s: out of memory: the input does not fit in memory_limit (%lld bytes) and spilling "
-                            "to disk is not supported for this operator yet; raise memory_limit",
-                            store->owner ? store->owner : "operator", (long long)store->memory->limit);
+    if (store->memory && !sl_memory_try_reserve(store->memory, bytes)) {
+        if (store->row_count > 0) {
+            *refused = true;
+            return SL_OK;
+        }
+        sl_memory_release(store->memory, -bytes);   /* the floor: counted, never refused */
+    }
     sl_status st = sl_array_reserve((void **)&store->chunks, &store->chunk_capacity, store->chunk_count + 1,
                                     sizeof *store->chunks, err);
     sl_batch *chunk = NULL;
@@ -60,32 +64,70 @@ static sl_status add_chunk(sl_row_store *store, sl_error *err)
     return SL_OK;
 }
 
-sl_status sl_row_store_append(sl_row_store *store, const sl_batch *batch, sl_error *err)
+sl_status sl_row_store_append_some(sl_row_store *store, const sl_batch *batch, uint32_t first, uint32_t *appended,
+                                   sl_error *err)
 {
+    *appended = 0;
     if (batch->column_count < store->column_count)
         return sl_error_set(err, SL_ERR_INTERNAL, "%s: batch has %u columns, expected %u",
                             store->owner ? store->owner : "row store", batch->column_count, store->column_count);
     if ((uint64_t)store->row_count + batch->count >= UINT32_MAX)
         return sl_error_set(err, SL_ERR_OOM, "%s: more than %u rows to materialize",
                             store->owner ? store->owner : "row store", UINT32_MAX - 1);
-    uint32_t done = 0;
+    uint32_t done = first;
     uint32_t scratch[SL_BATCH_CAPACITY];
     while (done < batch->count) {
-        if (store->chunk_count == 0 || store->chunks[store->chunk_count - 1]->length == SL_BATCH_CAPACITY)
-            SL_TRY(add_chunk(store, err));
+        if (store->chunk_count == 0 || store->chunks[store->chunk_count - 1]->length == SL_BATCH_CAPACITY) {
+            bool refused = false;
+            SL_TRY(add_chunk(store, &refused, err));
+            if (refused)
+                break;
+        }
         sl_batch *chunk = store->chunks[store->chunk_count - 1];
         uint32_t n = SL_BATCH_CAPACITY - chunk->length;
         if (n > batch->count - done)
             n = batch->count - done;
         for (uint32_t i = 0; i < n; i++)
             scratch[i] = sl_batch_row(batch, done + i);
+        /* long strings stay in their heaps, which the store keeps alive: count their bytes */
+        int64_t string_bytes = 0;
+        for (uint32_t c = 0; c < store->column_count; c++) {
+            if (store->types[c].id != SL_TYPE_VARCHAR)
+                continue;
+            const sl_vector *v = batch->columns[c];
+            const sl_string *strings = v->data;
+            for (uint32_t i = 0; i < n; i++)
+                if (strings[scratch[i]].length > SL_STRING_INLINE_MAX && sl_vector_is_valid(v, scratch[i]))
+                    string_bytes += strings[scratch[i]].length;
+        }
+        if (string_bytes && store->memory) {
+            if (!sl_memory_try_reserve(store->memory, string_bytes)) {
+                if (store->chunk_count > 1)
+                    break;                                            /* refused: the caller spills */
+                sl_memory_release(store->memory, -string_bytes);   /* the floor */
+            }
+            store->reserved += string_bytes;
+        }
         for (uint32_t c = 0; c < store->column_count; c++)
             SL_TRY(sl_vector_gather(chunk->columns[c], chunk->length, batch->columns[c], scratch, n, err));
         chunk->length += n;
         chunk->count = chunk->length;
         store->row_count += n;
         done += n;
+        *appended += n;
     }
+    return SL_OK;
+}
+
+sl_status sl_row_store_append(sl_row_store *store, const sl_batch *batch, sl_error *err)
+{
+    uint32_t appended;
+    SL_TRY(sl_row_store_append_some(store, batch, 0, &appended, err));
+    if (appended < batch->count)
+        return sl_error_set(err, SL_ERR_OOM,
+                            "%s: out of memory: the input does not fit in memory_limit (%lld bytes) and spilling "
+                            "to disk is not supported for this operator yet; raise memory_limit",
+                            store->owner ? store->owner : "operator", (long long)store->memory->limit);
     return SL_OK;
 }
 

@@ -3,9 +3,12 @@
  *
  * Rows are appended into dense chunks of SL_BATCH_CAPACITY rows; every chunk but the last
  * is full, so row r lives in chunk r / SL_BATCH_CAPACITY at slot r % SL_BATCH_CAPACITY.
- * Strings are not copied: chunk vectors keep references to the source vectors' heaps.
+ * Strings are not copied: chunk vectors keep references to the source vectors' heaps (the
+ * bytes of long strings are counted against the memory limit all the same: the store
+ * keeps those heaps alive).
  * The store reserves its chunks against the query's memory manager and fails with a
- * clear SL_ERR_OOM when the limit is reached (spilling to disk is not implemented yet).
+ * clear SL_ERR_OOM when the limit is reached, or (sl_row_store_append_some) lets the
+ * caller spill: SORT writes sorted runs to disk (sort_runs.h).
  * Row ids are uint32_t: a store holds at most UINT32_MAX - 1 rows.
  */
 #ifndef SL_EXEC_ROW_STORE_H
@@ -35,6 +38,12 @@ void sl_row_store_free(sl_row_store *store);
 
 /* Appends the active rows of batch (its first column_count columns, same types). */
 sl_status sl_row_store_append(sl_row_store *store, const sl_batch *batch, sl_error *err);
+/* Appends active rows first.. of batch until the memory manager refuses the next chunk;
+ * *appended = rows taken (all of them unless the limit was reached). A refusal is not an
+ * error: the caller spills (sort_runs.c) and appends the rest. The first chunk and its
+ * strings are always taken (the floor: every store may hold SL_BATCH_CAPACITY rows). */
+sl_status sl_row_store_append_some(sl_row_store *store, const sl_batch *batch, uint32_t first, uint32_t *appended,
+                                   sl_error *err);
 
 /* Physical location of row r. */
 static inline const sl_vector *sl_row_store_column(const sl_row_store *store, uint32_t row, uint32_t column,

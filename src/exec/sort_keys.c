@@ -225,11 +225,14 @@ static inline int compare_double(double a, double b)
     return a < b ? -1 : a > b;
 }
 
-int sl_sort_keys_compare_range(const sl_sort_keys *keys, uint32_t first, uint32_t count, uint32_t a, uint32_t b)
+/* Compares row a of keys `ka` with row b of keys `kb` (the same key layout) on keys
+ * [first, first + count). */
+static inline int compare_between(const sl_sort_keys *ka, const sl_sort_keys *kb, uint32_t first, uint32_t count,
+                                  uint32_t a, uint32_t b)
 {
     for (uint32_t i = first; i < first + count; i++) {
-        const sl_sort_key_column *k = &keys->keys[i];
-        bool an = k->is_null[a], bn = k->is_null[b];
+        const sl_sort_key_column *k = &ka->keys[i], *kob = &kb->keys[i];
+        bool an = k->is_null[a], bn = kob->is_null[b];
         if (an || bn) {
             if (an && bn)
                 continue;
@@ -239,20 +242,20 @@ int sl_sort_keys_compare_range(const sl_sort_keys *keys, uint32_t first, uint32_
         int c = 0;
         switch (k->cls) {
         case SL_KEY_I64: {
-            int64_t x = ((const int64_t *)k->values)[a], y = ((const int64_t *)k->values)[b];
+            int64_t x = ((const int64_t *)k->values)[a], y = ((const int64_t *)kob->values)[b];
             c = x < y ? -1 : x > y;
             break;
         }
         case SL_KEY_I128: {
-            sl_int128 x = ((const sl_int128 *)k->values)[a], y = ((const sl_int128 *)k->values)[b];
+            sl_int128 x = ((const sl_int128 *)k->values)[a], y = ((const sl_int128 *)kob->values)[b];
             c = x < y ? -1 : x > y;
             break;
         }
         case SL_KEY_F64:
-            c = compare_double(((const double *)k->values)[a], ((const double *)k->values)[b]);
+            c = compare_double(((const double *)k->values)[a], ((const double *)kob->values)[b]);
             break;
         case SL_KEY_STRING: {
-            const sl_string *x = &((const sl_string *)k->values)[a], *y = &((const sl_string *)k->values)[b];
+            const sl_string *x = &((const sl_string *)k->values)[a], *y = &((const sl_string *)kob->values)[b];
             uint32_t lx = x->length, ly = y->length, m = lx < ly ? lx : ly;
             int q = m ? memcmp(sl_string_data(x), sl_string_data(y), m) : 0;
             c = q != 0 ? (q < 0 ? -1 : 1) : (lx < ly ? -1 : lx > ly);
@@ -265,6 +268,16 @@ int sl_sort_keys_compare_range(const sl_sort_keys *keys, uint32_t first, uint32_
             return k->descending ? -c : c;
     }
     return 0;
+}
+
+int sl_sort_keys_compare_range(const sl_sort_keys *keys, uint32_t first, uint32_t count, uint32_t a, uint32_t b)
+{
+    return compare_between(keys, keys, first, count, a, b);
+}
+
+int sl_sort_keys_compare_between(const sl_sort_keys *ka, uint32_t a, const sl_sort_keys *kb, uint32_t b)
+{
+    return compare_between(ka, kb, 0, ka->key_count, a, b);
 }
 
 double sl_sort_keys_numeric(const sl_sort_keys *keys, uint32_t k, uint32_t row)

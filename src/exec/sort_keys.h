@@ -73,6 +73,10 @@ static inline int sl_sort_keys_compare(const sl_sort_keys *keys, uint32_t a, uin
     return sl_sort_keys_compare_range(keys, 0, keys->key_count, a, b);
 }
 
+/* Compares row a of ka with row b of kb, two normalizations with the same keys (the
+ * k-way merge of sorted runs, sort_runs.c). */
+int sl_sort_keys_compare_between(const sl_sort_keys *ka, uint32_t a, const sl_sort_keys *kb, uint32_t b);
+
 /* Stable sort of rows[0..count) by all keys (merge sort, O(n log n)). */
 sl_status sl_sort_keys_sort(const sl_sort_keys *keys, uint32_t *rows, uint32_t count, sl_error *err);
 

@@ -11,7 +11,7 @@
  * append-only and read back sequentially, any number of times.
  *
  * Files live in `temp_directory` (SET temp_directory; default '.tmp', created on first
- * use, named sluice-<pid>-<n>.spill) and are unlinked right after they are created, so
+ * use, named sluice-<pid>-<random>.spill) and are unlinked right after they are created, so
  * they disappear when closed, also when the query fails or the process dies. A write that
  * fails (disk full, no permission) is an SL_ERR_IO error naming the directory and the
  * reason. Bytes and rows spilled and files used are counted in exec->spill (operator.h);

@@ -84,6 +84,8 @@ static sl_status tf_emit(sl_op_context *ctx, const sl_physical_op *plan, bool pr
     sl_status st = SL_OK;
     if (b->sel)
         st = sl_batch_set_selection(out, b->sel, b->count, err);
+    if (st == SL_OK && b->change)   /* a changelog source (debezium-json) */
+        st = sl_batch_set_change(out, b->change, 0, b->length, err);
     if (st == SL_OK)
         st = sl_emit_batch(ctx, out, err);
     sl_batch_free(out);
@@ -232,6 +234,8 @@ static sl_status tf_step(sl_op_context *ctx, const sl_physical_op *plan, void *g
         return SL_OK;
     int64_t now = sl_connector_now_micros();
     uint32_t split = fn->batch_split ? fn->batch_split(g->state) : 0;
+    if (fn->split_count)   /* a growing split set (a followed glob of files) */
+        SL_TRY(sl_watermark_tracker_grow(&g->tracker, fn->split_count(g->state), now, err));
     sl_watermark_observe(&g->tracker, split, batch_max, now);
     if (fn->split_ended)
         for (uint32_t i = 0; i < g->tracker.split_count; i++)

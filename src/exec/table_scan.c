@@ -7,7 +7,8 @@
  * one table in parallel; each claim is announced with sl_pipeline_begin_morsel so that a
  * parallel pipeline delivers the morsels' output in chunk order. The number of chunks is
  * fixed when the query starts: rows the same statement inserts (INSERT INTO t SELECT * FROM
- * t) are not seen.
+ * t) are not seen. Progress (sl_exec_progress_add) counts the bytes of the scanned columns
+ * of each claimed chunk.
  */
 #include "exec/operator.h"
 
@@ -16,6 +17,7 @@
 typedef struct sl_table_scan_global {
     size_t chunk_count;          /* snapshot at query start */
     atomic_size_t next_chunk;
+    int64_t chunk_units;         /* progress units of one chunk */
 } sl_table_scan_global;
 
 static sl_status scan_init_global(const sl_physical_op *plan, sl_exec_context *exec, void **global, sl_error *err)
@@ -35,6 +37,10 @@ static sl_status scan_init_global(const sl_physical_op *plan, sl_exec_context *e
     if (exec && exec->catalog)
         sl_catalog_unlock(exec->catalog);
     atomic_init(&g->next_chunk, 0);
+    g->chunk_units = 1;
+    for (uint32_t i = 0; i < plan->scan_column_count; i++)
+        g->chunk_units += (int64_t)sl_type_width(plan->table->columns[plan->scan_columns[i]].type) * SL_BATCH_CAPACITY;
+    sl_exec_progress_add(exec, 0, g->chunk_units * (int64_t)g->chunk_count);
     *global = g;
     return SL_OK;
 }
@@ -89,6 +95,7 @@ static sl_status scan_source(sl_op_context *ctx, const sl_physical_op *plan, voi
         SL_TRY(claim_chunk(ctx, plan, g, &out, err));
         if (!out)
             return SL_OK;
+        sl_exec_progress_add(ctx->exec, g->chunk_units, 0);
         sl_status st = out->count ? sl_emit_batch(ctx, out, err) : SL_OK;
         sl_batch_free(out);
         SL_TRY(st);

@@ -7,8 +7,12 @@
  * LIMIT. When the store grows past max(4k, 8192) rows, the rows still in the heap are
  * copied into a fresh store (in arrival order) and the rest is dropped, so memory stays
  * O(k). Finalize sorts the heap; the source emits rows m .. m+n-1. Cost O(N log k).
+ *
+ * Out of core: when even the k best rows outgrow the memory limit (a large OFFSET), the
+ * operator turns into an external sort (sort_runs.h) whose runs keep their first k rows;
+ * the source skips m rows of the merged runs and emits n.
  */
-#include "exec/sort_keys.h"
+#include "exec/sort_runs.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -21,6 +25,9 @@ typedef struct sl_top_n_global {
     uint64_t k;                  /* limit + offset */
     uint32_t *heap;              /* row ids, max-heap */
     uint32_t heap_count;
+    bool external;               /* the k rows did not fit: sorted runs on disk from now on */
+    sl_sort_runs runs;
+    sl_sort_merge *merge;
     bool ready;
 } sl_top_n_global;
 
@@ -79,6 +86,8 @@ static void topn_free_global(const sl_physical_op *plan, void *global)
     sl_row_store_free(&g->store);
     sl_sort_keys_free(&g->keys);
     sl_order_layout_free(&g->layout);
+    sl_sort_runs_free(&g->runs);
+    sl_sort_merge_free(g->merge);
     sl_free(g->heap);
     sl_free(g);
 }
@@ -92,6 +101,8 @@ static sl_status topn_init_global(const sl_physical_op *plan, sl_exec_context *e
         return sl_error_oom(err);
     pthread_mutex_init(&g->lock, NULL);
     g->k = (uint64_t)plan->limit + (uint64_t)plan->offset;
+    sl_sort_runs_init(&g->runs, exec);
+    g->runs.run_limit = g->k;
     sl_status st = SL_OK;
     if (g->k >= UINT32_MAX / 4)
         st = sl_error_set(err, SL_ERR_INTERNAL, "TOP_N limit %llu too large; plan a SORT instead", (unsigned long long)g->k);
@@ -110,9 +121,11 @@ static sl_status topn_init_global(const sl_physical_op *plan, sl_exec_context *e
     return SL_OK;
 }
 
-/* Keeps only the heap's rows: copies them, in arrival order, into a fresh store. */
-static sl_status topn_compact(sl_top_n_global *g, sl_error *err)
+/* Keeps only the heap's rows: copies them, in arrival order, into a fresh store. When the
+ * memory limit refuses the copy, *fits = false and the store is left as it was. */
+static sl_status topn_compact(sl_top_n_global *g, bool *fits, sl_error *err)
 {
+    *fits = true;
     qsort(g->heap, g->heap_count, sizeof *g->heap, compare_u32);
     sl_row_store fresh;
     SL_TRY(sl_row_store_init(&fresh, g->store.types, g->store.column_count, g->store.memory, g->store.owner, err));
@@ -122,8 +135,14 @@ static sl_status topn_compact(sl_top_n_global *g, sl_error *err)
         sl_batch *b = NULL;
         st = sl_row_store_gather_batch(&g->store, g->heap + at, n, g->store.column_count, &b, err);
         if (st == SL_OK) {
-            st = sl_row_store_append(&fresh, b, err);
+            uint32_t appended = 0;
+            st = sl_row_store_append_some(&fresh, b, 0, &appended, err);
             sl_batch_free(b);
+            if (st == SL_OK && appended < n) {
+                *fits = false;
+                sl_row_store_free(&fresh);
+                return SL_OK;
+            }
         }
     }
     sl_sort_keys keys;
@@ -149,10 +168,24 @@ static sl_status topn_compact(sl_top_n_global *g, sl_error *err)
     return SL_OK;
 }
 
+/* The memory limit refused more rows: from now on an external sort whose runs keep k
+ * rows each. The rows held become the first run; batch's active rows from `from` on (if
+ * batch is not NULL) follow. */
+static sl_status topn_go_external(sl_top_n_global *g, const sl_batch *batch, uint32_t from, sl_error *err)
+{
+    g->external = true;
+    SL_TRY(sl_sort_runs_spill(&g->runs, &g->store, &g->keys, err));
+    return batch ? sl_sort_runs_append_from(&g->runs, &g->store, &g->keys, batch, from, err) : SL_OK;
+}
+
 static sl_status topn_add(sl_top_n_global *g, const sl_batch *batch, sl_error *err)
 {
-    uint32_t first = g->store.row_count;
-    SL_TRY(sl_row_store_append(&g->store, batch, err));
+    if (g->external)
+        return sl_sort_runs_append(&g->runs, &g->store, &g->keys, batch, err);
+    uint32_t first = g->store.row_count, appended = 0;
+    SL_TRY(sl_row_store_append_some(&g->store, batch, 0, &appended, err));
+    if (appended < batch->count)
+        return topn_go_external(g, batch, appended, err);
     SL_TRY(sl_sort_keys_update(&g->keys, &g->store, err));
     for (uint32_t r = first; r < g->store.row_count; r++) {
         if (g->heap_count < g->k) {
@@ -164,8 +197,12 @@ static sl_status topn_add(sl_top_n_global *g, const sl_batch *batch, sl_error *e
         }
     }
     uint64_t threshold = 4 * g->k > 8192 ? 4 * g->k : 8192;
-    if (g->store.row_count > threshold)
-        SL_TRY(topn_compact(g, err));
+    if (g->store.row_count > threshold) {
+        bool fits = true;
+        SL_TRY(topn_compact(g, &fits, err));
+        if (!fits)
+            return topn_go_external(g, NULL, 0, err);
+    }
     return SL_OK;
 }
 
@@ -189,6 +226,12 @@ static sl_status topn_sink(sl_op_context *ctx, const sl_physical_op *plan, void 
 static sl_status topn_finalize(sl_exec_context *exec, const sl_physical_op *plan, void *global, sl_error *err)
 {
     sl_top_n_global *g = global;
+    if (g->external) {
+        SL_TRY(sl_sort_runs_spill(&g->runs, &g->store, &g->keys, err));
+        SL_TRY(sl_sort_merge_new(&g->runs, g->store.types, g->store.column_count, &g->keys, &g->merge, err));
+        g->ready = true;
+        return SL_OK;
+    }
     qsort(g->heap, g->heap_count, sizeof *g->heap, compare_u32);   /* arrival order, then stable sort */
     SL_TRY(sl_sort_keys_sort(&g->keys, g->heap, g->heap_count, err));
     g->ready = true;
@@ -201,6 +244,33 @@ static sl_status topn_source(sl_op_context *ctx, const sl_physical_op *plan, voi
     sl_top_n_global *g = global;
     if (!g->ready)
         return sl_error_set(err, SL_ERR_INTERNAL, "TOP_N: source ran before finalize");
+    if (g->merge) {
+        uint64_t skip = (uint64_t)plan->offset, left = (uint64_t)plan->limit;
+        while (left > 0) {
+            if (sl_pipeline_stop_requested(ctx))
+                return SL_OK;
+            sl_batch *b = NULL;
+            SL_TRY(sl_sort_merge_next(g->merge, plan->column_count, &b, err));
+            if (!b)
+                return SL_OK;
+            uint32_t from = skip < b->count ? (uint32_t)skip : b->count;
+            skip -= from;
+            uint32_t n = b->count - from < left ? b->count - from : (uint32_t)left;
+            sl_status st = SL_OK;
+            if (n > 0 && (from > 0 || n < b->count)) {
+                uint32_t sel[SL_BATCH_CAPACITY];
+                for (uint32_t i = 0; i < n; i++)
+                    sel[i] = from + i;
+                st = sl_batch_set_selection(b, sel, n, err);
+            }
+            if (st == SL_OK && n > 0)
+                st = sl_emit_batch(ctx, b, err);
+            left -= n;
+            sl_batch_free(b);
+            SL_TRY(st);
+        }
+        return SL_OK;
+    }
     if ((uint64_t)plan->offset >= g->heap_count)
         return SL_OK;
     return sl_order_emit(ctx, &g->store, g->heap + plan->offset, g->heap_count - (uint32_t)plan->offset,

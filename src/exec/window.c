@@ -14,8 +14,11 @@
  * PRECEDING (the default frame, whole partitions, running totals) are computed with one
  * running state per partition, O(n); other (sliding) frames re-aggregate each row's frame,
  * O(n * frame width). RANGE frames with offsets need a numeric/temporal first ORDER BY key.
+ *
+ * Out of core: when the input outgrows memory_limit the expressions are computed one at
+ * a time over external sorts (see "out of core" below); one partition must fit in memory.
  */
-#include "exec/sort_keys.h"
+#include "exec/sort_runs.h"
 
 #include <math.h>
 
@@ -36,6 +39,11 @@ typedef struct sl_window_global {
     uint32_t *key_columns;       /* store column per key expr */
     sl_window_layout *layouts;   /* per window expr */
     sl_vector **results;         /* per window expr: store.row_count slots */
+    uint32_t base_columns;       /* input columns ++ computed keys */
+    bool external;               /* out of core (see "out of core" below) */
+    sl_sort_runs runs;           /* the current phase's external sort */
+    sl_sort_keys sort_keys;      /* its keys, over store */
+    sl_sort_merge *merge;        /* the final merge (arrival order), after finalize */
     bool ready;
 } sl_window_global;
 
@@ -50,6 +58,9 @@ static void window_free_global(const sl_physical_op *plan, void *global)
     if (!g)
         return;
     sl_row_store_free(&g->store);
+    sl_sort_runs_free(&g->runs);
+    sl_sort_keys_free(&g->sort_keys);
+    sl_sort_merge_free(g->merge);
     if (g->results)
         for (uint32_t i = 0; i < plan->expr_count; i++)
             if (g->results[i])
@@ -126,6 +137,8 @@ static sl_status window_init_global(const sl_physical_op *plan, sl_exec_context 
                                "window function", err);
     sl_key_input_free(&layout);
     sl_free(types);
+    g->base_columns = g->store.column_count;
+    sl_sort_runs_init(&g->runs, exec);
     if (st != SL_OK) {
         window_free_global(plan, g);
         return st;
@@ -162,6 +175,8 @@ static sl_status window_init_local(const sl_physical_op *plan, void *global, sl_
     return SL_OK;
 }
 
+static sl_status window_go_external(const sl_physical_op *plan, sl_window_global *g, sl_error *err);
+
 static sl_status window_sink(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
                              const sl_msg *msg, sl_error *err)
 {
@@ -171,7 +186,19 @@ static sl_status window_sink(sl_op_context *ctx, const sl_physical_op *plan, voi
     sl_window_local *l = local;
     sl_batch *extended = NULL;
     SL_TRY(sl_key_input_extend(&l->keys, msg->batch, &extended, err));
-    sl_status st = sl_row_store_append(&g->store, extended ? extended : msg->batch, err);
+    const sl_batch *in = extended ? extended : msg->batch;
+    sl_status st;
+    if (g->external) {
+        st = sl_sort_runs_append(&g->runs, &g->store, &g->sort_keys, in, err);
+    } else {
+        uint32_t appended = 0;
+        st = sl_row_store_append_some(&g->store, in, 0, &appended, err);
+        if (st == SL_OK && appended < in->count) {
+            st = window_go_external(plan, g, err);
+            if (st == SL_OK)
+                st = sl_sort_runs_append_from(&g->runs, &g->store, &g->sort_keys, in, appended, err);
+        }
+    }
     if (extended)
         sl_batch_free(extended);
     return st;
@@ -181,6 +208,7 @@ static sl_status window_sink(sl_op_context *ctx, const sl_physical_op *plan, voi
 
 typedef struct sl_window_eval {
     sl_window_global *g;
+    sl_row_store *store;         /* the rows: g->store, or one stretch of partitions (out of core) */
     const sl_expr *w;
     const sl_window_layout *layout;
     sl_sort_keys keys;           /* partition keys ++ order keys */
@@ -219,10 +247,10 @@ static sl_status set_double_result(sl_vector *out, uint32_t row, double v, sl_er
 static sl_status copy_value(sl_window_eval *ev, uint32_t arg, uint32_t src, uint32_t row, sl_error *err)
 {
     uint32_t column = ev->g->key_columns[ev->layout->arg_first + arg];
-    if (!sl_type_equal(ev->g->store.types[column], ev->out->type))
+    if (!sl_type_equal(ev->store->types[column], ev->out->type))
         return sl_error_set(err, SL_ERR_INTERNAL, "window function %s: argument type differs from result type",
                             ev->w->window_function);
-    return sl_row_store_gather(&ev->g->store, &src, 1, column, ev->out, row, err);
+    return sl_row_store_gather(ev->store, &src, 1, column, ev->out, row, err);
 }
 
 /* Constant integer argument (ntile buckets, lag offset); `fallback` when absent. */
@@ -435,7 +463,7 @@ static sl_status agg_update_rows(sl_window_eval *ev, void *state, uint32_t from,
         return sl_error_set(err, SL_ERR_INTERNAL, "window aggregate with more than 16 arguments");
     for (uint32_t p = from; p < to; p++) {
         uint32_t row = ev->order[p], slot = row % SL_BATCH_CAPACITY;
-        const sl_batch *chunk = ev->g->store.chunks[row / SL_BATCH_CAPACITY];
+        const sl_batch *chunk = ev->store->chunks[row / SL_BATCH_CAPACITY];
         if (ev->layout->has_filter) {
             const sl_vector *f = chunk->columns[ev->g->key_columns[ev->layout->filter]];
             if (!sl_vector_is_valid(f, slot) || !SL_VECTOR_DATA(f, uint8_t)[slot])
@@ -519,106 +547,393 @@ static sl_status window_value(sl_window_eval *ev, const sl_frame_bounds *fb, boo
     return SL_OK;
 }
 
-/* Computes window expression `index` for every row into g->results[index]. */
-static sl_status window_compute(sl_exec_context *exec, const sl_physical_op *plan, sl_window_global *g,
-                                uint32_t index, sl_error *err)
+/* The evaluation of window expression `index` over the rows of `store`. */
+typedef struct sl_window_run {
+    sl_window_eval ev;
+    sl_frame_bounds fb;
+    void *state;                 /* aggregate state (window aggregates) */
+} sl_window_run;
+
+static void window_run_free(sl_window_run *run)
 {
+    sl_free(run->state);
+    sl_free(run->ev.order);
+    sl_sort_keys_free(&run->ev.keys);
+    if (run->ev.out)
+        sl_vector_unref(run->ev.out);
+    memset(run, 0, sizeof *run);
+}
+
+/* Prepares the evaluation of expression `index` over store: normalized (partition, order)
+ * keys, the identity row order, a result vector of store->row_count slots, the frame. */
+static sl_status window_run_init(sl_window_run *run, sl_exec_context *exec, const sl_physical_op *plan,
+                                 sl_window_global *g, uint32_t index, sl_row_store *store, sl_error *err)
+{
+    memset(run, 0, sizeof *run);
     const sl_expr *w = plan->exprs[index];
     const sl_window_spec *spec = w->window;
-    sl_window_eval ev;
-    memset(&ev, 0, sizeof ev);
-    ev.g = g;
-    ev.w = w;
-    ev.exec = exec;
-    ev.layout = &g->layouts[index];
-    ev.partition_count = spec->partition_count;
-    ev.order_count = spec->order_count;
-    uint32_t n = g->store.row_count, nk = spec->partition_count + spec->order_count;
+    sl_window_eval *ev = &run->ev;
+    ev->g = g;
+    ev->store = store;
+    ev->w = w;
+    ev->exec = exec;
+    ev->layout = &g->layouts[index];
+    ev->partition_count = spec->partition_count;
+    ev->order_count = spec->order_count;
+    uint32_t n = store->row_count, nk = spec->partition_count + spec->order_count;
     bool *desc = sl_calloc(nk + 1, sizeof *desc), *nulls_first = sl_calloc(nk + 1, sizeof *nulls_first);
-    void *state = NULL;
-    ev.order = sl_malloc(sizeof *ev.order * (n ? n : 1));
-    ev.out = sl_vector_new(w->type, n ? n : 1);
-    sl_status st = desc && nulls_first && ev.order && ev.out ? SL_OK : sl_error_oom(err);
+    ev->order = sl_malloc(sizeof *ev->order * (n ? n : 1));
+    ev->out = sl_vector_new(w->type, n ? n : 1);
+    sl_status st = desc && nulls_first && ev->order && ev->out ? SL_OK : sl_error_oom(err);
     if (st == SL_OK) {
         for (uint32_t j = 0; j < spec->order_count; j++) {
             desc[spec->partition_count + j] = spec->orders[j].descending;
             nulls_first[spec->partition_count + j] = spec->orders[j].nulls_first;
         }
-        st = sl_sort_keys_init(&ev.keys, &g->store, g->key_columns + ev.layout->partition_first, desc, nulls_first,
+        st = sl_sort_keys_init(&ev->keys, store, g->key_columns + ev->layout->partition_first, desc, nulls_first,
                                nk, err);
     }
+    sl_free(desc);
+    sl_free(nulls_first);
     if (st == SL_OK)
-        st = sl_sort_keys_update(&ev.keys, &g->store, err);
-    if (st == SL_OK) {
+        st = sl_sort_keys_update(&ev->keys, store, err);
+    if (st == SL_OK)
         for (uint32_t i = 0; i < n; i++)
-            ev.order[i] = i;
-        st = sl_sort_keys_sort(&ev.keys, ev.order, n, err);
-    }
-    sl_frame_bounds fb;
-    memset(&fb, 0, sizeof fb);
+            ev->order[i] = i;
+    sl_frame_bounds *fb = &run->fb;
     if (spec->has_frame) {
-        fb.rows = spec->frame_unit == SL_FRAME_ROWS;
-        fb.start_kind = spec->start_kind;
-        fb.end_kind = spec->end_kind;
+        fb->rows = spec->frame_unit == SL_FRAME_ROWS;
+        fb->start_kind = spec->start_kind;
+        fb->end_kind = spec->end_kind;
         if (st == SL_OK)
-            st = frame_offset(&ev, spec->start_offset, &fb.start_offset, err);
+            st = frame_offset(ev, spec->start_offset, &fb->start_offset, err);
         if (st == SL_OK)
-            st = frame_offset(&ev, spec->end_offset, &fb.end_offset, err);
-        if (st == SL_OK && !fb.rows && ((fb.start_kind == SL_BOUND_PRECEDING || fb.start_kind == SL_BOUND_FOLLOWING) ||
-                                        (fb.end_kind == SL_BOUND_PRECEDING || fb.end_kind == SL_BOUND_FOLLOWING))) {
-            if (spec->order_count != 1 || ev.keys.keys[spec->partition_count].cls == SL_KEY_STRING)
+            st = frame_offset(ev, spec->end_offset, &fb->end_offset, err);
+        if (st == SL_OK && !fb->rows &&
+            ((fb->start_kind == SL_BOUND_PRECEDING || fb->start_kind == SL_BOUND_FOLLOWING) ||
+             (fb->end_kind == SL_BOUND_PRECEDING || fb->end_kind == SL_BOUND_FOLLOWING))) {
+            if (spec->order_count != 1 || ev->keys.keys[spec->partition_count].cls == SL_KEY_STRING)
                 st = sl_error_set(err, SL_ERR_RUNTIME,
                                   "RANGE with offset PRECEDING/FOLLOWING requires exactly one numeric or temporal ORDER BY column");
         }
     } else {
-        fb.rows = false;
-        fb.start_kind = SL_BOUND_UNBOUNDED_PRECEDING;
-        fb.end_kind = spec->order_count ? SL_BOUND_CURRENT_ROW : SL_BOUND_UNBOUNDED_FOLLOWING;
+        fb->rows = false;
+        fb->start_kind = SL_BOUND_UNBOUNDED_PRECEDING;
+        fb->end_kind = spec->order_count ? SL_BOUND_CURRENT_ROW : SL_BOUND_UNBOUNDED_FOLLOWING;
     }
     if (st == SL_OK && !w->window_function) {
         if (!w->aggregate)
             st = sl_error_set(err, SL_ERR_INTERNAL, "window expression without function or aggregate");
-        else if (!(state = sl_calloc(1, w->aggregate->state_size ? w->aggregate->state_size : 1)))
+        else if (!(run->state = sl_calloc(1, w->aggregate->state_size ? w->aggregate->state_size : 1)))
             st = sl_error_oom(err);
     }
-    for (uint32_t ps = 0; ps < n && st == SL_OK;) {
-        if (sl_exec_interrupted(exec)) {
-            st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
-            break;
-        }
+    if (st != SL_OK)
+        window_run_free(run);
+    return st;
+}
+
+/* Position of the first row of the partition that holds position `to - 1` of the order
+ * (0 when positions [0, to) are one partition). */
+static uint32_t window_last_partition_start(const sl_window_eval *ev, uint32_t to)
+{
+    uint32_t ps = to ? to - 1 : 0;
+    while (ps > 0 && sl_sort_keys_compare_range(&ev->keys, 0, ev->partition_count, ev->order[ps - 1],
+                                                ev->order[ps]) == 0)
+        ps--;
+    return ps;
+}
+
+/* Evaluates the partitions that make up order positions [from, to) (partition-aligned). */
+static sl_status window_run_partitions(sl_window_run *run, uint32_t from, uint32_t to, sl_error *err)
+{
+    sl_window_eval *ev = &run->ev;
+    const sl_expr *w = ev->w;
+    for (uint32_t ps = from; ps < to;) {
+        if (sl_exec_interrupted(ev->exec))
+            return sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
         uint32_t pe = ps + 1;
-        while (pe < n && sl_sort_keys_compare_range(&ev.keys, 0, spec->partition_count, ev.order[ps], ev.order[pe]) == 0)
+        while (pe < to && sl_sort_keys_compare_range(&ev->keys, 0, ev->partition_count, ev->order[ps], ev->order[pe]) == 0)
             pe++;
         const char *name = w->window_function;
         if (!name)
-            st = window_aggregate(&ev, &fb, ps, pe, state, err);
+            SL_TRY(window_aggregate(ev, &run->fb, ps, pe, run->state, err));
         else if (!strcmp(name, "first_value") || !strcmp(name, "last_value"))
-            st = window_value(&ev, &fb, name[0] == 'f', ps, pe, err);
+            SL_TRY(window_value(ev, &run->fb, name[0] == 'f', ps, pe, err));
         else
-            st = window_ranking(&ev, name, ps, pe, err);
+            SL_TRY(window_ranking(ev, name, ps, pe, err));
         ps = pe;
     }
-    sl_free(state);
+    return SL_OK;
+}
+
+/* Computes window expression `index` for every row into g->results[index]. */
+static sl_status window_compute(sl_exec_context *exec, const sl_physical_op *plan, sl_window_global *g,
+                                uint32_t index, sl_error *err)
+{
+    sl_window_run run;
+    SL_TRY(window_run_init(&run, exec, plan, g, index, &g->store, err));
+    uint32_t n = g->store.row_count;
+    sl_status st = sl_sort_keys_sort(&run.ev.keys, run.ev.order, n, err);
+    if (st == SL_OK)
+        st = window_run_partitions(&run, 0, n, err);
+    if (st == SL_OK) {
+        g->results[index] = run.ev.out;
+        run.ev.out = NULL;
+    }
+    window_run_free(&run);
+    return st;
+}
+
+/* ------------------------------------------------------------------ out of core
+ *
+ * When the input outgrows memory_limit, the window runs as a chain of external sorts
+ * (sort_runs.h). Rows get their arrival index as an extra column. Phase e merges the rows
+ * sorted by expression e's (partition, order) keys, gathers whole partitions in memory,
+ * computes expression e, and feeds [row ++ result] to the external sort of phase e + 1
+ * (expression e + 1's keys; after the last expression: the arrival index), so the source
+ * emits the rows in arrival order as the in-memory path does. A single partition must
+ * fit in memory; when it does not, the query fails with a clear error.
+ * Row layout in phase e: [input ++ computed keys] (base_columns) ++ arrival index ++
+ * results of expressions 0 .. e-1.
+ */
+
+/* Initializes g->sort_keys over g->store for phase `phase` (expression `phase`'s keys, or
+ * the arrival index after the last one). */
+static sl_status window_phase_keys(const sl_physical_op *plan, sl_window_global *g, uint32_t phase, sl_error *err)
+{
+    sl_sort_keys_free(&g->sort_keys);
+    if (phase >= plan->expr_count) {
+        uint32_t column = g->base_columns;
+        return sl_sort_keys_init(&g->sort_keys, &g->store, &column, NULL, NULL, 1, err);
+    }
+    const sl_window_spec *spec = plan->exprs[phase]->window;
+    uint32_t nk = spec->partition_count + spec->order_count;
+    bool *desc = sl_calloc(nk + 1, sizeof *desc), *nulls_first = sl_calloc(nk + 1, sizeof *nulls_first);
+    sl_status st = desc && nulls_first ? SL_OK : sl_error_oom(err);
+    if (st == SL_OK) {
+        for (uint32_t j = 0; j < spec->order_count; j++) {
+            desc[spec->partition_count + j] = spec->orders[j].descending;
+            nulls_first[spec->partition_count + j] = spec->orders[j].nulls_first;
+        }
+        st = sl_sort_keys_init(&g->sort_keys, &g->store, g->key_columns + g->layouts[phase].partition_first, desc,
+                               nulls_first, nk, err);
+    }
     sl_free(desc);
     sl_free(nulls_first);
-    sl_free(ev.order);
-    sl_sort_keys_free(&ev.keys);
+    return st;
+}
+
+/* The sink's store was refused memory: from now on rows go to the external sort of phase 0. */
+static sl_status window_go_external(const sl_physical_op *plan, sl_window_global *g, sl_error *err)
+{
+    g->external = true;
+    g->runs.add_row_ids = true;
+    SL_TRY(window_phase_keys(plan, g, 0, err));
+    return sl_sort_runs_spill(&g->runs, &g->store, &g->sort_keys, err);
+}
+
+/* Appends partition rows [0, count) of P with their results (run->ev.out) to the external
+ * sort of the next phase. */
+static sl_status window_pass_on(sl_window_global *g, sl_row_store *part, sl_window_run *run, uint32_t count,
+                                sl_error *err)
+{
+    uint32_t ids[SL_BATCH_CAPACITY];
+    for (uint32_t at = 0; at < count; at += SL_BATCH_CAPACITY) {
+        uint32_t n = count - at < SL_BATCH_CAPACITY ? count - at : SL_BATCH_CAPACITY;
+        for (uint32_t i = 0; i < n; i++)
+            ids[i] = at + i;
+        sl_batch *rows = NULL;
+        SL_TRY(sl_row_store_gather_batch(part, ids, n, part->column_count, &rows, err));
+        sl_batch *b = sl_batch_new(part->column_count + 1);
+        sl_vector *result = sl_vector_new(run->ev.out->type, n);
+        sl_status st = b && result ? SL_OK : sl_error_oom(err);
+        if (st == SL_OK)
+            st = sl_vector_gather(result, 0, run->ev.out, ids, n, err);
+        if (st == SL_OK) {
+            for (uint32_t c = 0; c < part->column_count; c++)
+                sl_batch_set_column(b, c, sl_vector_ref(rows->columns[c]));
+            sl_batch_set_column(b, part->column_count, result);
+            result = NULL;
+            b->length = b->count = n;
+            st = sl_sort_runs_append(&g->runs, &g->store, &g->sort_keys, b, err);
+        }
+        if (result)
+            sl_vector_unref(result);
+        sl_batch_free(b);
+        sl_batch_free(rows);
+        SL_TRY(st);
+    }
+    return SL_OK;
+}
+
+/* Evaluates expression `index` over the complete partitions at the front of *part (all of
+ * them when `all`), passes them on and keeps only the unfinished last partition. */
+static sl_status window_flush_partitions(sl_exec_context *exec, const sl_physical_op *plan, sl_window_global *g,
+                                         uint32_t index, sl_row_store *part, bool all, bool *progress,
+                                         sl_error *err)
+{
+    *progress = false;
+    if (part->row_count == 0)
+        return SL_OK;
+    sl_window_run run;
+    SL_TRY(window_run_init(&run, exec, plan, g, index, part, err));
+    uint32_t n = part->row_count;
+    uint32_t done = all ? n : window_last_partition_start(&run.ev, n);
+    sl_status st = SL_OK;
+    if (done > 0) {
+        st = window_run_partitions(&run, 0, done, err);
+        if (st == SL_OK)
+            st = window_pass_on(g, part, &run, done, err);
+    }
+    window_run_free(&run);
+    SL_TRY(st);
+    if (done == 0)
+        return SL_OK;
+    *progress = true;
+    /* keep rows [done, n): the unfinished partition */
+    sl_row_store rest;
+    SL_TRY(sl_row_store_init(&rest, part->types, part->column_count, part->memory, part->owner, err));
+    uint32_t ids[SL_BATCH_CAPACITY];
+    for (uint32_t at = done; at < n && st == SL_OK; at += SL_BATCH_CAPACITY) {
+        uint32_t m = n - at < SL_BATCH_CAPACITY ? n - at : SL_BATCH_CAPACITY;
+        for (uint32_t i = 0; i < m; i++)
+            ids[i] = at + i;
+        sl_batch *b = NULL;
+        st = sl_row_store_gather_batch(part, ids, m, part->column_count, &b, err);
+        if (st == SL_OK) {
+            uint32_t appended = 0;
+            st = sl_row_store_append_some(&rest, b, 0, &appended, err);
+            if (st == SL_OK && appended < m)
+                st = sl_error_set(err, SL_ERR_OOM, "window function: a partition does not fit in memory_limit "
+                                                   "(%lld bytes); raise memory_limit",
+                                  (long long)exec->memory->limit);
+            sl_batch_free(b);
+        }
+    }
     if (st != SL_OK) {
-        if (ev.out)
-            sl_vector_unref(ev.out);
+        sl_row_store_free(&rest);
         return st;
     }
-    g->results[index] = ev.out;
+    sl_row_store_free(part);
+    *part = rest;
     return SL_OK;
+}
+
+/* Phase `index`: merges the runs (sorted by expression index's keys), computes the
+ * expression partition by partition and feeds the next phase's external sort. */
+static sl_status window_phase(sl_exec_context *exec, const sl_physical_op *plan, sl_window_global *g, uint32_t index,
+                              sl_error *err)
+{
+    /* the rows of this phase: the store's columns (+ the arrival index in phase 0's runs) */
+    uint32_t columns = g->base_columns + 1 + index;
+    sl_type *types = sl_malloc(sizeof *types * (columns + 1));
+    if (!types)
+        return sl_error_oom(err);
+    memcpy(types, g->store.types, sizeof *types * g->store.column_count);
+    if (index == 0)
+        types[g->base_columns] = sl_type_make(SL_TYPE_BIGINT);
+    sl_sort_merge *merge = NULL;
+    sl_row_store part;
+    memset(&part, 0, sizeof part);
+    sl_status st = sl_sort_runs_spill(&g->runs, &g->store, &g->sort_keys, err);
+    if (st == SL_OK)
+        st = sl_sort_merge_new(&g->runs, types, columns, &g->sort_keys, &merge, err);
+    /* the next phase's store: one more column, this expression's result */
+    types[columns] = plan->exprs[index]->type;
+    if (st == SL_OK) {
+        sl_row_store_free(&g->store);
+        st = sl_row_store_init(&g->store, types, columns + 1, exec->memory, "window function", err);
+    }
+    if (st == SL_OK) {
+        sl_sort_runs_free(&g->runs);
+        sl_sort_runs_init(&g->runs, exec);
+        st = window_phase_keys(plan, g, index + 1, err);
+    }
+    if (st == SL_OK)
+        st = sl_row_store_init(&part, types, columns, exec->memory, "window function", err);
+    while (st == SL_OK) {
+        sl_batch *b = NULL;
+        st = sl_sort_merge_next(merge, columns, &b, err);
+        if (st != SL_OK || !b)
+            break;
+        uint32_t done = 0;
+        while (st == SL_OK && done < b->count) {
+            uint32_t appended = 0;
+            st = sl_row_store_append_some(&part, b, done, &appended, err);
+            done += appended;
+            bool progress = true;
+            if (st == SL_OK)
+                st = window_flush_partitions(exec, plan, g, index, &part, false, &progress, err);
+            if (st == SL_OK && done < b->count && !progress && g->store.row_count > 0) {
+                /* make room: the next phase's rows go to disk */
+                st = sl_sort_runs_spill(&g->runs, &g->store, &g->sort_keys, err);
+                progress = true;
+            }
+            if (st == SL_OK && done < b->count && !progress)
+                st = sl_error_set(err, SL_ERR_OOM,
+                                  "window function: a partition does not fit in memory_limit (%lld bytes); "
+                                  "raise memory_limit",
+                                  (long long)exec->memory->limit);
+        }
+        sl_batch_free(b);
+    }
+    if (st == SL_OK) {
+        bool progress;
+        st = window_flush_partitions(exec, plan, g, index, &part, true, &progress, err);
+    }
+    sl_row_store_free(&part);
+    sl_sort_merge_free(merge);
+    sl_free(types);
+    return st;
+}
+
+static sl_status window_finalize_external(sl_exec_context *exec, const sl_physical_op *plan, sl_window_global *g,
+                                          sl_error *err)
+{
+    for (uint32_t i = 0; i < plan->expr_count; i++)
+        SL_TRY(window_phase(exec, plan, g, i, err));
+    SL_TRY(sl_sort_runs_spill(&g->runs, &g->store, &g->sort_keys, err));
+    return sl_sort_merge_new(&g->runs, g->store.types, g->store.column_count, &g->sort_keys, &g->merge, err);
 }
 
 static sl_status window_finalize(sl_exec_context *exec, const sl_physical_op *plan, void *global, sl_error *err)
 {
     sl_window_global *g = global;
-    for (uint32_t i = 0; i < plan->expr_count; i++)
-        SL_TRY(window_compute(exec, plan, g, i, err));
+    if (g->external)
+        SL_TRY(window_finalize_external(exec, plan, g, err));
+    else
+        for (uint32_t i = 0; i < plan->expr_count; i++)
+            SL_TRY(window_compute(exec, plan, g, i, err));
     g->ready = true;
     return SL_OK;
+}
+
+/* Source of the out-of-core path: the final merge (arrival order), input columns ++ results. */
+static sl_status window_emit_merged(sl_op_context *ctx, const sl_physical_op *plan, sl_window_global *g,
+                                   sl_error *err)
+{
+    uint32_t input_columns = plan->column_count - plan->expr_count;
+    for (;;) {
+        if (sl_pipeline_stop_requested(ctx))
+            return SL_OK;
+        sl_batch *b = NULL;
+        SL_TRY(sl_sort_merge_next(g->merge, g->store.column_count, &b, err));
+        if (!b)
+            return SL_OK;
+        sl_batch *out = sl_batch_new(plan->column_count);
+        sl_status st = out ? SL_OK : sl_error_oom(err);
+        if (st == SL_OK) {
+            for (uint32_t c = 0; c < input_columns; c++)
+                sl_batch_set_column(out, c, sl_vector_ref(b->columns[c]));
+            for (uint32_t i = 0; i < plan->expr_count; i++)
+                sl_batch_set_column(out, input_columns + i, sl_vector_ref(b->columns[g->base_columns + 1 + i]));
+            out->length = out->count = b->count;
+            st = sl_emit_batch(ctx, out, err);
+        }
+        sl_batch_free(out);
+        sl_batch_free(b);
+        SL_TRY(st);
+    }
 }
 
 static sl_status window_source(sl_op_context *ctx, const sl_physical_op *plan, void *global, void *local,
@@ -628,6 +943,8 @@ static sl_status window_source(sl_op_context *ctx, const sl_physical_op *plan, v
     if (!g->ready)
         return sl_error_set(err, SL_ERR_INTERNAL, "WINDOW: source ran before finalize");
     uint32_t input_columns = plan->column_count - plan->expr_count;
+    if (g->merge)
+        return window_emit_merged(ctx, plan, g, err);
     uint32_t ids[SL_BATCH_CAPACITY];
     for (uint32_t at = 0; at < g->store.row_count; at += SL_BATCH_CAPACITY) {
         if (sl_pipeline_stop_requested(ctx))

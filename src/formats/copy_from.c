@@ -29,9 +29,21 @@ static sl_status locked_append(sl_exec_context *exec, sl_table *table, const sl_
  * the lines they skip (IGNORE_ERRORS) to *rejected; the other formats take NULL. */
 typedef sl_status (*copy_next_fn)(void *reader, sl_batch **out, int64_t *rejected, sl_error *err);
 
+/* A CSV reader that reports the bytes it reads to the statement's progress. */
+typedef struct csv_progress_reader {
+    sl_csv_reader *reader;
+    sl_exec_context *exec;
+    int64_t reported;
+} csv_progress_reader;
+
 static sl_status csv_next(void *reader, sl_batch **out, int64_t *rejected, sl_error *err)
 {
-    return sl_csv_reader_next(reader, out, rejected, err);
+    csv_progress_reader *r = reader;
+    sl_status st = sl_csv_reader_next(r->reader, out, rejected, err);
+    int64_t now = sl_csv_reader_bytes_read(r->reader);
+    sl_exec_progress_add(r->exec, now - r->reported, 0);
+    r->reported = now;
+    return st;
 }
 
 static sl_status json_next(void *reader, sl_batch **out, int64_t *rejected, sl_error *err)
@@ -105,7 +117,9 @@ static sl_status copy_csv(sl_exec_context *exec, sl_table *table, const sl_copy_
     };
     sl_csv_reader *reader;
     SL_TRY(sl_csv_reader_open(&config, &reader, err));
-    sl_status st = append_all(exec, table, csv_next, reader, loaded, rejected, err);
+    csv_progress_reader progress = { reader, exec, 0 };
+    sl_exec_progress_add(exec, 0, sl_csv_reader_bytes_total(reader));
+    sl_status st = append_all(exec, table, csv_next, &progress, loaded, rejected, err);
     sl_csv_reader_free(reader);
     return st;
 }

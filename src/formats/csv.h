@@ -82,6 +82,8 @@ sl_status sl_csv_reader_open(const sl_csv_reader_config *config, sl_csv_reader *
 sl_status sl_csv_reader_next(sl_csv_reader *reader, sl_batch **out, int64_t *rejected, sl_error *err);
 /* Bytes read from files so far (for MB/s measurements and progress). */
 int64_t sl_csv_reader_bytes_read(const sl_csv_reader *reader);
+/* Bytes of all the reader's files (their sizes now; unreadable files count 0). */
+int64_t sl_csv_reader_bytes_total(const sl_csv_reader *reader);
 void sl_csv_reader_free(sl_csv_reader *reader);
 
 /* ------------------------------------------------------------------ sniffer (csv_sniff.c) */
@@ -111,6 +113,8 @@ sl_status sl_csv_writer_open(const char *path, const sl_copy_options *opts, uint
  * the null string (empty by default), a field is quoted when it contains the delimiter,
  * quote, escape, CR or LF, or when it is an empty string or equals the null string. */
 sl_status sl_csv_writer_write(sl_csv_writer *w, const sl_batch *batch, sl_error *err);
+/* The writer's output file (to flush it, or make it direct: formats/file_output.h). */
+struct sl_file_output *sl_csv_writer_output(sl_csv_writer *w);
 /* Finishes the file and frees w (also on error). */
 sl_status sl_csv_writer_commit(sl_csv_writer *w, sl_error *err);
 /* Deletes the partial file and frees w. NULL is fine. */

@@ -17,6 +17,7 @@
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "formats/csv.h"
@@ -288,6 +289,17 @@ void sl_csv_reader_free(sl_csv_reader *r)
 int64_t sl_csv_reader_bytes_read(const sl_csv_reader *r)
 {
     return r->bytes_read;
+}
+
+int64_t sl_csv_reader_bytes_total(const sl_csv_reader *r)
+{
+    int64_t total = 0;
+    for (uint32_t i = 0; i < r->config.path_count; i++) {
+        struct stat st;
+        if (stat(r->config.paths[i], &st) == 0 && S_ISREG(st.st_mode))
+            total += (int64_t)st.st_size;
+    }
+    return total;
 }
 
 /* Moves the unread rest to the front of the buffer (growing it when full) and reads more.

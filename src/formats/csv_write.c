@@ -108,6 +108,8 @@ sl_status sl_csv_writer_write(sl_csv_writer *w, const sl_batch *batch, sl_error 
     return SL_OK;
 }
 
+sl_file_output *sl_csv_writer_output(sl_csv_writer *w) { return &w->out; }
+
 sl_status sl_csv_writer_commit(sl_csv_writer *w, sl_error *err)
 {
     sl_status st = sl_file_output_commit(&w->out, err);

@@ -82,6 +82,17 @@ sl_status sl_file_output_write(sl_file_output *out, const void *data, size_t n, 
     return SL_OK;
 }
 
+sl_status sl_file_output_make_direct(sl_file_output *out, sl_error *err)
+{
+    if (!out->temp_path)
+        return SL_OK;
+    if (rename(out->temp_path, out->path) != 0)
+        return sl_error_set(err, SL_ERR_IO, "cannot create file \"%s\": %s", out->path, strerror(errno));
+    sl_free(out->temp_path);
+    out->temp_path = NULL;
+    return SL_OK;
+}
+
 static void file_output_release(sl_file_output *out)
 {
     sl_free(out->path);
@@ -96,7 +107,7 @@ sl_status sl_file_output_commit(sl_file_output *out, sl_error *err)
     if (st == SL_OK && close(out->fd) != 0)
         st = sl_error_set(err, SL_ERR_IO, "cannot write \"%s\": %s", out->path, strerror(errno));
     out->fd = -1;
-    if (st == SL_OK && rename(out->temp_path, out->path) != 0)
+    if (st == SL_OK && out->temp_path && rename(out->temp_path, out->path) != 0)
         st = sl_error_set(err, SL_ERR_IO, "cannot move the output into \"%s\": %s", out->path, strerror(errno));
     if (st != SL_OK) {
         sl_file_output_abort(out);

@@ -37,6 +37,11 @@ static inline sl_status sl_file_output_putc(sl_file_output *out, char c, sl_erro
  * helpers (stream/late_rows.c renders a row as JSON). Release with sl_file_output_abort;
  * never commit it. */
 sl_status sl_file_output_open_memory(sl_file_output *out, sl_error *err);
+/* Makes an open file output write straight into its final path from now on (sinks of
+ * continuous queries, api/background.c): renames the temporary file over <path> at once,
+ * so every sl_file_output_flush is visible there; commit then only flushes and closes,
+ * and abort closes without deleting. */
+sl_status sl_file_output_make_direct(sl_file_output *out, sl_error *err);
 /* Flushes, closes and renames into place; frees everything (also on failure). */
 sl_status sl_file_output_commit(sl_file_output *out, sl_error *err);
 /* Closes and deletes the temporary file; frees everything. Safe on a failed open. */

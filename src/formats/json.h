@@ -48,6 +48,8 @@ sl_status sl_json_writer_open(const char *path, uint32_t column_count, const cha
  * everything else as a JSON string with ", \\, control characters escaped. */
 sl_status sl_json_writer_write(sl_json_writer *w, const sl_batch *batch, sl_error *err);
 sl_status sl_json_writer_commit(sl_json_writer *w, sl_error *err);
+/* The writer's output file (to flush it, or make it direct: formats/file_output.h). */
+struct sl_file_output *sl_json_writer_output(sl_json_writer *w);
 void sl_json_writer_abort(sl_json_writer *w);
 
 /* Appends the JSON string literal of s[0..n) (with quotes) to out. */

@@ -6,7 +6,8 @@
  * read in large blocks like the CSV reader; a record crossing the end of the buffer is
  * moved to the front and the buffer refilled. Per batch, records are first split into
  * members (key and value spans in the buffer, no copies), then converted column by column.
- * Nested values are skipped with a depth counter (no recursion) and kept as raw text.
+ * Splitting one object into members is json_record.c (shared with the live-source record
+ * decoder); nested values are skipped iteratively (any depth) and kept as raw text.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,326 +16,11 @@
 
 #include "formats/csv.h"
 #include "formats/json.h"
+#include "formats/json_record.h"
 #include "formats/text_parse.h"
 
 #define JSON_BUFFER_INITIAL (8u << 20)
 #define JSON_BUFFER_MAX ((size_t)1 << 31)
-
-typedef enum json_kind {
-    JSON_MISSING = 0,
-    JSON_NULL,
-    JSON_STRING,     /* span excludes the quotes */
-    JSON_NUMBER,
-    JSON_TRUE,
-    JSON_FALSE,
-    JSON_NESTED      /* raw text of an object or array */
-} json_kind;
-
-typedef struct json_member {
-    uint32_t key_start, key_len;
-    uint32_t val_start, val_len;
-    uint8_t kind;
-    bool escaped;    /* string value contains backslash escapes */
-} json_member;
-
-typedef enum json_status { JSON_OK, JSON_INCOMPLETE, JSON_ERROR, JSON_END } json_status;
-
-typedef struct json_parse {
-    json_member *members;
-    uint32_t count, cap;
-    size_t next;          /* after the record (and its separator) */
-    size_t error_offset;
-    const char *error;
-} json_parse;
-
-static inline bool json_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Scans a string starting after its opening quote; returns the offset of the closing
- * quote or (size_t)-1 when incomplete; sets *escaped. Control characters are errors. */
-static json_status scan_string(const char *buf, size_t *pos, size_t end, bool *escaped, json_parse *p)
-{
-    size_t i = *pos;
-    *escaped = false;
-    for (;;) {
-        if (i >= end)
-            return JSON_INCOMPLETE;
-        unsigned char c = (unsigned char)buf[i];
-        if (c == '"') {
-            *pos = i;
-            return JSON_OK;
-        }
-        if (c == '\\') {
-            *escaped = true;
-            i += 2;
-            continue;
-        }
-        if (c < 0x20) {
-            p->error_offset = i;
-            p->error = "control character in a string (escape it)";
-            return JSON_ERROR;
-        }
-        i++;
-    }
-}
-
-/* Skips a nested object/array starting at buf[*pos] ('{' or '['), iteratively. */
-static json_status skip_nested(const char *buf, size_t *pos, size_t end, json_parse *p)
-{
-    char stack[256];
-    size_t depth = 0, i = *pos;
-    while (i < end) {
-        char c = buf[i];
-        if (c == '{' || c == '[') {
-            if (depth == sizeof stack) {
-                p->error_offset = i;
-                p->error = "nesting deeper than 256 levels";
-                return JSON_ERROR;
-            }
-            stack[depth++] = c == '{' ? '}' : ']';
-        } else if (c == '}' || c == ']') {
-            if (depth == 0 || stack[depth - 1] != c) {
-                p->error_offset = i;
-                p->error = "mismatched bracket";
-                return JSON_ERROR;
-            }
-            if (--depth == 0) {
-                *pos = i + 1;
-                return JSON_OK;
-            }
-        } else if (c == '"') {
-            bool esc;
-            size_t s = i + 1;
-            json_status st = scan_string(buf, &s, end, &esc, p);
-            if (st != JSON_OK)
-                return st;
-            i = s;
-        }
-        i++;
-    }
-    return JSON_INCOMPLETE;
-}
-
-static bool match_word(const char *buf, size_t i, size_t end, const char *word, size_t n, bool *incomplete)
-{
-    if (i + n > end) {
-        *incomplete = memcmp(buf + i, word, end - i) == 0;
-        return false;
-    }
-    return memcmp(buf + i, word, n) == 0;
-}
-
-static bool push_member(json_parse *p, const json_member *m)
-{
-    if (p->count == p->cap) {
-        uint32_t ncap = p->cap ? p->cap * 2 : 32;
-        json_member *nm = sl_realloc(p->members, ncap * sizeof *nm);
-        if (!nm)
-            return false;
-        p->members = nm;
-        p->cap = ncap;
-    }
-    p->members[p->count++] = *m;
-    return true;
-}
-
-#define JSON_FAIL(off, msg)         \
-    do {                            \
-        p->error_offset = (off);    \
-        p->error = (msg);           \
-        return JSON_ERROR;          \
-    } while (0)
-#define JSON_NEED(cond)                  \
-    do {                                 \
-        if (!(cond))                     \
-            return JSON_INCOMPLETE;      \
-    } while (0)
-
-/* Parses one object at buf[pos] into p->members. in_array: records are separated by ','
- * and the array closes with ']' (then JSON_END). Returns JSON_INCOMPLETE when the buffer
- * ends first (the caller refills or, at EOF, reports truncation). */
-static json_status parse_record(const char *buf, size_t pos, size_t end, bool in_array, json_parse *p, bool *oom)
-{
-    size_t i = pos;
-    p->count = 0;
-    while (i < end && json_space(buf[i]))
-        i++;
-    JSON_NEED(i < end);
-    if (in_array && buf[i] == ']') {
-        p->next = i + 1;
-        return JSON_END;
-    }
-    if (buf[i] != '{')
-        JSON_FAIL(i, in_array ? "expected an object in the array" : "expected a JSON object (one per line)");
-    i++;
-    while (i < end && json_space(buf[i]))
-        i++;
-    JSON_NEED(i < end);
-    if (buf[i] == '}') {
-        i++;
-    } else {
-        for (;;) {
-            json_member m;
-            memset(&m, 0, sizeof m);
-            if (buf[i] != '"')
-                JSON_FAIL(i, "expected a string key");
-            size_t s = i + 1;
-            bool esc;
-            json_status st = scan_string(buf, &s, end, &esc, p);
-            if (st != JSON_OK)
-                return st;
-            m.key_start = (uint32_t)(i + 1);
-            m.key_len = (uint32_t)(s - i - 1);
-            i = s + 1;
-            while (i < end && json_space(buf[i]))
-                i++;
-            JSON_NEED(i < end);
-            if (buf[i] != ':')
-                JSON_FAIL(i, "expected ':' after the key");
-            i++;
-            while (i < end && json_space(buf[i]))
-                i++;
-            JSON_NEED(i < end);
-            char c = buf[i];
-            size_t vstart = i;
-            bool incomplete = false;
-            if (c == '"') {
-                s = i + 1;
-                st = scan_string(buf, &s, end, &m.escaped, p);
-                if (st != JSON_OK)
-                    return st;
-                m.kind = JSON_STRING;
-                vstart = i + 1;
-                m.val_len = (uint32_t)(s - i - 1);
-                i = s + 1;
-            } else if (c == '{' || c == '[') {
-                s = i;
-                st = skip_nested(buf, &s, end, p);
-                if (st != JSON_OK)
-                    return st;
-                m.kind = JSON_NESTED;
-                m.val_len = (uint32_t)(s - i);
-                i = s;
-            } else if (c == '-' || (c >= '0' && c <= '9')) {
-                s = i + 1;
-                while (s < end && ((buf[s] >= '0' && buf[s] <= '9') || buf[s] == '.' || buf[s] == 'e' ||
-                                   buf[s] == 'E' || buf[s] == '+' || buf[s] == '-'))
-                    s++;
-                JSON_NEED(s < end);
-                m.kind = JSON_NUMBER;
-                m.val_len = (uint32_t)(s - i);
-                i = s;
-            } else if (match_word(buf, i, end, "true", 4, &incomplete)) {
-                m.kind = JSON_TRUE, m.val_len = 4, i += 4;
-            } else if (match_word(buf, i, end, "false", 5, &incomplete)) {
-                m.kind = JSON_FALSE, m.val_len = 5, i += 5;
-            } else if (match_word(buf, i, end, "null", 4, &incomplete)) {
-                m.kind = JSON_NULL, m.val_len = 4, i += 4;
-            } else {
-                JSON_NEED(!incomplete);
-                JSON_FAIL(i, "invalid value");
-            }
-            m.val_start = (uint32_t)vstart;
-            if (!push_member(p, &m)) {
-                *oom = true;
-                return JSON_ERROR;
-            }
-            while (i < end && json_space(buf[i]))
-                i++;
-            JSON_NEED(i < end);
-            if (buf[i] == ',') {
-                i++;
-                while (i < end && json_space(buf[i]))
-                    i++;
-                JSON_NEED(i < end);
-                continue;
-            }
-            if (buf[i] == '}') {
-                i++;
-                break;
-            }
-            JSON_FAIL(i, "expected ',' or '}'");
-        }
-    }
-    /* separator */
-    if (in_array) {
-        while (i < end && json_space(buf[i]))
-            i++;
-        JSON_NEED(i < end);
-        if (buf[i] == ',')
-            i++;
-        else if (buf[i] != ']')
-            JSON_FAIL(i, "expected ',' or ']' after an object in the array");
-    } else {
-        while (i < end && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r'))
-            i++;
-        if (i < end && buf[i] != '\n' && buf[i] != '{')
-            JSON_FAIL(i, "unexpected text after the object");
-    }
-    p->next = i;
-    return JSON_OK;
-}
-
-/* Decodes a JSON string body (with escapes) into dst (room for n bytes: never grows). */
-static uint32_t json_unescape(const char *s, uint32_t n, char *dst)
-{
-    uint32_t o = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c != '\\' || i + 1 >= n) {
-            dst[o++] = c;
-            continue;
-        }
-        c = s[++i];
-        switch (c) {
-        case 'n': dst[o++] = '\n'; break;
-        case 't': dst[o++] = '\t'; break;
-        case 'r': dst[o++] = '\r'; break;
-        case 'b': dst[o++] = '\b'; break;
-        case 'f': dst[o++] = '\f'; break;
-        case 'u': {
-            uint32_t cp = 0;
-            int k;
-            for (k = 0; k < 4 && i + 1 < n; k++) {
-                char h = s[++i];
-                cp = cp * 16 + (uint32_t)(h >= '0' && h <= '9' ? h - '0' : (h | 32) >= 'a' && (h | 32) <= 'f' ? (h | 32) - 'a' + 10 : 0);
-            }
-            if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 < n + 0 && s[i + 1] == '\\' && s[i + 2] == 'u') {
-                uint32_t lo = 0;
-                for (k = 0; k < 4; k++) {
-                    char h = s[i + 3 + k];
-                    lo = lo * 16 + (uint32_t)(h >= '0' && h <= '9' ? h - '0' : (h | 32) >= 'a' && (h | 32) <= 'f' ? (h | 32) - 'a' + 10 : 0);
-                }
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                    i += 6;
-                }
-            }
-            /* \uXXXX (6 input bytes) encodes to at most 3 bytes; a pair (12) to 4 */
-            if (cp < 0x80) {
-                dst[o++] = (char)cp;
-            } else if (cp < 0x800) {
-                dst[o++] = (char)(0xC0 | (cp >> 6));
-                dst[o++] = (char)(0x80 | (cp & 0x3F));
-            } else if (cp < 0x10000) {
-                dst[o++] = (char)(0xE0 | (cp >> 12));
-                dst[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                dst[o++] = (char)(0x80 | (cp & 0x3F));
-            } else {
-                dst[o++] = (char)(0xF0 | (cp >> 18));
-                dst[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-                dst[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                dst[o++] = (char)(0x80 | (cp & 0x3F));
-            }
-            break;
-        }
-        default: dst[o++] = c; break; /* \" \\ \/ */
-        }
-    }
-    return o;
-}
 
 /* ------------------------------------------------------------------ buffered file */
 
@@ -437,13 +123,13 @@ static sl_status input_error(json_input *in, size_t offset, const char *what, sl
 }
 
 /* Reads the next record into p. *got = false at the end of the file. */
-static sl_status input_next_record(json_input *in, json_parse *p, bool may_fill, bool *got, bool *incomplete,
+static sl_status input_next_record(json_input *in, sl_json_parser *p, bool may_fill, bool *got, bool *incomplete,
                                    sl_error *err)
 {
     *got = false;
     *incomplete = false;
     for (;;) {
-        while (in->pos < in->end && json_space(in->buf[in->pos]))
+        while (in->pos < in->end && sl_json_space(in->buf[in->pos]))
             input_advance(in, in->pos + 1);
         if (in->pos >= in->end) {
             if (in->eof) {
@@ -469,10 +155,10 @@ static sl_status input_next_record(json_input *in, json_parse *p, bool may_fill,
         if (in->finished)
             return input_error(in, in->pos, "text after the end of the top-level array", err);
         bool oom = false;
-        json_status st = parse_record(in->buf, in->pos, in->end, in->in_array, p, &oom);
+        sl_json_status st = sl_json_parse_object(in->buf, in->pos, in->end, in->in_array, p, &oom);
         if (oom)
             return sl_error_oom(err);
-        if (st == JSON_INCOMPLETE) {
+        if (st == SL_JSON_INCOMPLETE) {
             if (in->eof)
                 return input_error(in, in->end, "unexpected end of file inside a record", err);
             if (!may_fill) {
@@ -482,9 +168,9 @@ static sl_status input_next_record(json_input *in, json_parse *p, bool may_fill,
             SL_TRY(input_fill(in, err));
             continue;
         }
-        if (st == JSON_ERROR)
+        if (st == SL_JSON_ERROR)
             return input_error(in, p->error_offset, p->error, err);
-        if (st == JSON_END) {
+        if (st == SL_JSON_END) {
             in->finished = true;
             input_advance(in, p->next);
             continue;
@@ -501,9 +187,9 @@ struct sl_json_reader {
     uint32_t ncols;
     uint32_t file_index;
     json_input in;
-    json_parse parse;
+    sl_json_parser parse;
     /* per batch: value of column c in row r at cells[r * ncols + c] */
-    json_member *cells;
+    sl_json_member *cells;
     int64_t *row_line;
     uint8_t *row_bad;
     uint32_t *sel;
@@ -540,7 +226,7 @@ void sl_json_reader_free(sl_json_reader *r)
         return;
     input_close(&r->in);
     sl_free(r->in.buf);
-    sl_free(r->parse.members);
+    sl_json_parser_free(&r->parse);
     sl_free(r->cells);
     sl_free(r->row_line);
     sl_free(r->row_bad);
@@ -599,9 +285,9 @@ static sl_status json_convert(sl_json_reader *r, uint32_t n, uint32_t bad, sl_ba
         for (uint32_t i = 0; i < n && st == SL_OK; i++) {
             if (r->row_bad[i])
                 continue;
-            const json_member *m = &r->cells[(size_t)i * r->ncols + c];
+            const sl_json_member *m = &r->cells[(size_t)i * r->ncols + c];
             size_t w = sl_type_width(v->type);
-            if (m->kind == JSON_MISSING || m->kind == JSON_NULL) {
+            if (m->kind == SL_JSON_MISSING || m->kind == SL_JSON_NULL) {
                 memset((char *)v->data + (size_t)i * w, 0, w);
                 st = sl_vector_set_null(v, i, err);
                 continue;
@@ -610,7 +296,7 @@ static sl_status json_convert(sl_json_reader *r, uint32_t n, uint32_t bad, sl_ba
             uint32_t len = m->val_len;
             if (m->escaped) {
                 char *dst = (char *)heap->data + heap->size;
-                len = json_unescape(s, len, dst);
+                len = sl_json_unescape(s, len, dst);
                 heap->size += len;
                 s = dst;
             }
@@ -629,19 +315,11 @@ static sl_status json_convert(sl_json_reader *r, uint32_t n, uint32_t bad, sl_ba
                 SL_VECTOR_DATA(v, sl_string)[i] = sl_string_make(s, len);
                 continue;
             }
-            bool ok;
-            if (v->type.id == SL_TYPE_BOOLEAN && (m->kind == JSON_TRUE || m->kind == JSON_FALSE)) {
-                SL_VECTOR_DATA(v, uint8_t)[i] = m->kind == JSON_TRUE;
-                ok = true;
-            } else if (m->kind == JSON_NESTED || (m->kind != JSON_STRING && m->kind != JSON_NUMBER)) {
-                ok = false;
-            } else {
-                ok = sl_text_parse_slot(v, i, s, len);
-            }
+            bool ok = sl_json_member_to_slot(v, i, m, s, len);
             if (!ok) {
                 memset((char *)v->data + (size_t)i * w, 0, w);
-                st = json_row_failed(r, i, &bad, err, c, buf + m->val_start - (m->kind == JSON_STRING),
-                                     m->val_len + (m->kind == JSON_STRING ? 2 : 0));
+                st = json_row_failed(r, i, &bad, err, c, buf + m->val_start - (m->kind == SL_JSON_STRING),
+                                     m->val_len + (m->kind == SL_JSON_STRING ? 2 : 0));
             }
         }
     }
@@ -715,10 +393,10 @@ sl_status sl_json_reader_next(sl_json_reader *r, sl_batch **out, int64_t *reject
             if (n == 0)
                 first = r->in.pos; /* the record starts here (the buffer may have moved) */
             /* record -> cells */
-            json_member *row = &r->cells[(size_t)n * r->ncols];
+            sl_json_member *row = &r->cells[(size_t)n * r->ncols];
             memset(row, 0, r->ncols * sizeof *row);
             for (uint32_t k = 0; k < r->parse.count; k++) {
-                const json_member *m = &r->parse.members[k];
+                const sl_json_member *m = &r->parse.members[k];
                 int c = find_column(r, r->in.buf + m->key_start, m->key_len, k);
                 if (c >= 0)
                     row[c] = *m;
@@ -754,7 +432,7 @@ sl_status sl_json_sniff(sl_arena *arena, const char *path, const sl_copy_options
     json_input in;
     memset(&in, 0, sizeof in);
     in.fd = -1;
-    json_parse p;
+    sl_json_parser p;
     memset(&p, 0, sizeof p);
     uint32_t n = 0, cap = 16;
     char **keys = sl_malloc(cap * sizeof *keys);
@@ -767,9 +445,9 @@ sl_status sl_json_sniff(sl_arena *arena, const char *path, const sl_copy_options
         if (st != SL_OK || !got)
             break;
         for (uint32_t k = 0; k < p.count && st == SL_OK; k++) {
-            const json_member *m = &p.members[k];
+            const sl_json_member *m = &p.members[k];
             char keybuf[1024];
-            uint32_t klen = m->key_len < sizeof keybuf ? json_unescape(in.buf + m->key_start, m->key_len, keybuf) : 0;
+            uint32_t klen = m->key_len < sizeof keybuf ? sl_json_unescape(in.buf + m->key_start, m->key_len, keybuf) : 0;
             uint32_t c = 0;
             while (c < n && !(strlen(keys[c]) == klen && memcmp(keys[c], keybuf, klen) == 0))
                 c++;
@@ -796,10 +474,10 @@ sl_status sl_json_sniff(sl_arena *arena, const char *path, const sl_copy_options
             uint8_t k2;
             int64_t iv;
             switch (m->kind) {
-            case JSON_NULL: continue;
-            case JSON_TRUE:
-            case JSON_FALSE: k2 = SNIFF_BOOL; break;
-            case JSON_NUMBER:
+            case SL_JSON_NULL: continue;
+            case SL_JSON_TRUE:
+            case SL_JSON_FALSE: k2 = SNIFF_BOOL; break;
+            case SL_JSON_NUMBER:
                 k2 = sl_text_parse_int64(in.buf + m->val_start, m->val_len, &iv) ? SNIFF_BIGINT : SNIFF_DOUBLE;
                 break;
             default: k2 = SNIFF_VARCHAR; break;
@@ -846,7 +524,7 @@ sl_status sl_json_sniff(sl_arena *arena, const char *path, const sl_copy_options
     }
     sl_free(keys);
     sl_free(kinds);
-    sl_free(p.members);
+    sl_json_parser_free(&p);
     input_close(&in);
     sl_free(in.buf);
     return st;

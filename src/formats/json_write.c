@@ -147,6 +147,8 @@ static void json_writer_release(sl_json_writer *w)
     sl_free(w);
 }
 
+sl_file_output *sl_json_writer_output(sl_json_writer *w) { return &w->out; }
+
 sl_status sl_json_writer_commit(sl_json_writer *w, sl_error *err)
 {
     sl_status st = sl_file_output_commit(&w->out, err);

@@ -191,6 +191,9 @@ sl_status sl_parquet_reader_set_filters(sl_parquet_reader *r, const sl_pq_filter
 /* Next batch (caller frees) or *out = NULL at the end. Corrupt data: SL_ERR_INVALID_INPUT
  * naming file, row group and column. */
 sl_status sl_parquet_reader_next(sl_parquet_reader *r, sl_batch **out, sl_error *err);
+/* How much of the reader's input has been read (0..1): files done plus the current file's
+ * share of row groups read (for progress). */
+double sl_parquet_reader_fraction(const sl_parquet_reader *r);
 void sl_parquet_reader_free(sl_parquet_reader *r);
 
 /* ------------------------------------------------------------------ writer (parquet_write.c) */

@@ -1105,6 +1105,24 @@ sl_status sl_parquet_reader_next(sl_parquet_reader *r, sl_batch **out, sl_error 
     return SL_OK;
 }
 
+double sl_parquet_reader_fraction(const sl_parquet_reader *r)
+{
+    if (r->path_count == 0)
+        return 1;
+    double files = (double)r->next_path - (r->file_open ? 1 : 0), within = 0;
+    if (r->file_open && r->file.meta.row_group_count > 0) {
+        double groups = (double)r->row_group - (r->group_open ? 1 : 0);
+        if (r->group_open) {
+            int64_t rows = r->file.meta.row_groups[r->row_group - 1].num_rows;
+            if (rows > 0)
+                groups += (double)(rows - r->group_rows_left) / (double)rows;
+        }
+        within = groups / (double)r->file.meta.row_group_count;
+    }
+    double f = (files + within) / (double)r->path_count;
+    return f < 0 ? 0 : f > 1 ? 1 : f;
+}
+
 void sl_parquet_reader_free(sl_parquet_reader *r)
 {
     if (!r)

@@ -9,10 +9,14 @@
  * then reads and decodes only those column chunks. Filter pushdown: init_filtered also hands
  * it the planner's simple `column op constant` conjuncts, so row groups whose min/max
  * statistics rule one out are skipped (the FILTER above still checks every row read).
+ * Progress: the files' bytes, in proportion to the row groups read
+ * (sl_parquet_reader_fraction).
  */
 #include "formats/csv.h"
 #include "formats/parquet.h"
 #include "plan/table_function.h"
+
+#include <sys/stat.h>
 
 typedef struct read_parquet_bind {
     const char **paths;
@@ -45,10 +49,47 @@ static sl_status read_parquet_bind_fn(sl_arena *arena, const sl_table_function_a
     return SL_OK;
 }
 
+typedef struct read_parquet_state {
+    sl_parquet_reader *reader;
+    int64_t total;               /* bytes of the files (progress units) */
+    int64_t reported;            /* units already added to the progress */
+} read_parquet_state;
+
+static void read_parquet_free(void *state)
+{
+    read_parquet_state *s = state;
+    if (!s)
+        return;
+    sl_parquet_reader_free(s->reader);
+    sl_free(s);
+}
+
+/* *state := the scan state over reader r (taken over, also on failure). */
+static sl_status read_parquet_state_new(const read_parquet_bind *b, sl_exec_context *exec, sl_parquet_reader *r,
+                                        void **state, sl_error *err)
+{
+    read_parquet_state *s = sl_calloc(1, sizeof *s);
+    if (!s) {
+        sl_parquet_reader_free(r);
+        return sl_error_oom(err);
+    }
+    s->reader = r;
+    for (uint32_t i = 0; i < b->path_count; i++) {
+        struct stat st;
+        if (stat(b->paths[i], &st) == 0)
+            s->total += (int64_t)st.st_size;
+    }
+    sl_exec_progress_add(exec, 0, s->total);
+    *state = s;
+    return SL_OK;
+}
+
 static sl_status read_parquet_init(const void *bind_data, sl_exec_context *exec, void **state, sl_error *err)
 {
     const read_parquet_bind *b = bind_data;
-    return sl_parquet_reader_open(b->paths, b->path_count, &b->schema, NULL, 0, (sl_parquet_reader **)state, err);
+    sl_parquet_reader *r = NULL;
+    SL_TRY(sl_parquet_reader_open(b->paths, b->path_count, &b->schema, NULL, 0, &r, err));
+    return read_parquet_state_new(b, exec, r, state, err);
 }
 
 static sl_status read_parquet_init_projected(const void *bind_data, sl_exec_context *exec, const uint32_t *columns,
@@ -57,8 +98,9 @@ static sl_status read_parquet_init_projected(const void *bind_data, sl_exec_cont
     const read_parquet_bind *b = bind_data;
     if (!columns)
         return sl_error_set(err, SL_ERR_INTERNAL, "read_parquet: projected scan without a column list");
-    return sl_parquet_reader_open(b->paths, b->path_count, &b->schema, columns, column_count,
-                                  (sl_parquet_reader **)state, err);
+    sl_parquet_reader *r = NULL;
+    SL_TRY(sl_parquet_reader_open(b->paths, b->path_count, &b->schema, columns, column_count, &r, err));
+    return read_parquet_state_new(b, exec, r, state, err);
 }
 
 static sl_status read_parquet_init_filtered(const void *bind_data, sl_exec_context *exec, const uint32_t *columns,
@@ -89,18 +131,17 @@ static sl_status read_parquet_init_filtered(const void *bind_data, sl_exec_conte
         sl_parquet_reader_free(r);
         return st;
     }
-    *state = r;
-    return SL_OK;
+    return read_parquet_state_new(b, exec, r, state, err);
 }
 
 static sl_status read_parquet_next(void *state, sl_exec_context *exec, sl_batch **out, sl_error *err)
 {
-    return sl_parquet_reader_next(state, out, err);
-}
-
-static void read_parquet_free(void *state)
-{
-    sl_parquet_reader_free(state);
+    read_parquet_state *s = state;
+    SL_TRY(sl_parquet_reader_next(s->reader, out, err));
+    int64_t now = *out ? (int64_t)(sl_parquet_reader_fraction(s->reader) * (double)s->total) : s->total;
+    sl_exec_progress_add(exec, now - s->reported, 0);
+    s->reported = now;
+    return SL_OK;
 }
 
 const sl_table_function sl_read_parquet_function = {

@@ -6,7 +6,8 @@
  * Bind expands the glob, parses the options (copy_options.c) and sniffs the first file
  * (csv_sniff.c) to fix the schema; every file must share it (same column count, and the
  * same header names when files have headers). The scan is an sl_csv_reader over all files
- * in order; rows skipped under ignore_errors go to exec->rows_rejected.
+ * in order; rows skipped under ignore_errors go to exec->rows_rejected, and the bytes read
+ * to the statement's progress (sl_exec_progress_add).
  */
 #include "formats/csv.h"
 #include "plan/table_function.h"
@@ -62,6 +63,20 @@ static sl_status read_csv_bind_fn(sl_arena *arena, const sl_table_function_args 
     return SL_OK;
 }
 
+typedef struct read_csv_state {
+    sl_csv_reader *reader;
+    int64_t reported;            /* bytes already added to the progress */
+} read_csv_state;
+
+static void read_csv_free(void *state)
+{
+    read_csv_state *s = state;
+    if (!s)
+        return;
+    sl_csv_reader_free(s->reader);
+    sl_free(s);
+}
+
 static sl_status read_csv_init(const void *bind_data, sl_exec_context *exec, void **state, sl_error *err)
 {
     const read_csv_bind *b = bind_data;
@@ -75,21 +90,30 @@ static sl_status read_csv_init(const void *bind_data, sl_exec_context *exec, voi
         .ignore_errors = b->ignore_errors,
         .check_header_names = b->check_names,
     };
-    return sl_csv_reader_open(&config, (sl_csv_reader **)state, err);
+    read_csv_state *s = sl_calloc(1, sizeof *s);
+    if (!s)
+        return sl_error_oom(err);
+    sl_status st = sl_csv_reader_open(&config, &s->reader, err);
+    if (st != SL_OK) {
+        read_csv_free(s);
+        return st;
+    }
+    sl_exec_progress_add(exec, 0, sl_csv_reader_bytes_total(s->reader));
+    *state = s;
+    return SL_OK;
 }
 
 static sl_status read_csv_next(void *state, sl_exec_context *exec, sl_batch **out, sl_error *err)
 {
+    read_csv_state *s = state;
     int64_t rejected = 0;
-    sl_status st = sl_csv_reader_next(state, out, &rejected, err);
+    sl_status st = sl_csv_reader_next(s->reader, out, &rejected, err);
     if (rejected && exec)
         atomic_fetch_add(&exec->rows_rejected, rejected);
+    int64_t now = sl_csv_reader_bytes_read(s->reader);
+    sl_exec_progress_add(exec, now - s->reported, 0);
+    s->reported = now;
     return st;
-}
-
-static void read_csv_free(void *state)
-{
-    sl_csv_reader_free(state);
 }
 
 const sl_table_function sl_read_csv_function = {

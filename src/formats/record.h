@@ -15,11 +15,17 @@
  * Formats: 'json' (one object per record; keys matched to columns by name, case-
  * insensitively; missing keys and nulls are NULL, extra keys ignored, nested values become
  * their JSON text in VARCHAR columns; iterative parser, any nesting depth without
- * recursion), 'csv' (one line per record; the columns in declared order), 'raw' (the
+ * recursion), 'csv' (one line per record; the columns in declared order, metadata
+ * columns left out; an empty unquoted field is NULL, missing trailing fields are NULL,
+ * extra fields are ignored), 'raw' (the
  * bytes in the single VARCHAR column), 'debezium-json' (a Debezium change event: op c/r
  * -> insert of `after`, u -> retraction of `before` + insert of `after`, d -> retraction
- * of `before`, delivered through the batch's change column), 'avro' (Confluent wire
- * format: magic byte, schema id, Avro binary; schema from the registry or declared).
+ * of `before`, delivered through the batch's change column; an update is the pair
+ * SL_CHANGE_UPDATE_BEFORE / SL_CHANGE_UPDATE_AFTER in one batch; the event may be wrapped
+ * in {"schema":...,"payload":{...}}; an empty or `null` record is a tombstone: no
+ * rows), 'avro' (Confluent wire format: magic byte, schema id, Avro binary; the schema
+ * declared in avro_schema, no registry client; a long read into a TIMESTAMP column is
+ * epoch milliseconds).
  * Invalid UTF-8 in text, numbers out of range of the column type, a NULL event-time
  * column and records over max_record_bytes are errors of the record.
  *
@@ -71,6 +77,7 @@ typedef struct sl_record_decoder_config {
     int32_t event_time_column;   /* must not be NULL in a record; -1 = none */
     size_t max_record_bytes;     /* 0 = 1 MiB */
     char csv_delimiter;          /* 0 = ',' */
+    const char *avro_schema;     /* AVRO: the writer schema as JSON text (source option avro.schema) */
 } sl_record_decoder_config;
 
 typedef struct sl_record_decoder sl_record_decoder;
@@ -85,6 +92,10 @@ sl_status sl_record_decoder_add(sl_record_decoder *decoder, const char *data, si
                                 const sl_record_origin *origin, sl_error *err);
 /* Rows decoded so far (not yet flushed). */
 uint32_t sl_record_decoder_pending(const sl_record_decoder *decoder);
+/* At most SL_BATCH_CAPACITY rows are pending, and one record makes up to 2 rows (a
+ * debezium-json update): true when the next record might not fit, so flush first (an
+ * add that does not fit fails with SL_ERR_INTERNAL). */
+bool sl_record_decoder_full(const sl_record_decoder *decoder);
 /* Moves the pending rows into a new batch (caller frees; change column set for
  * debezium-json); *out = NULL when none are pending. */
 sl_status sl_record_decoder_flush(sl_record_decoder *decoder, sl_batch **out, sl_error *err);

@@ -107,7 +107,7 @@ static sl_status plan_source(stream_planner *sp, sl_physical_op *op, stream_prop
     const struct sl_source *source = op->source;
     props->reads_source = true;
     props->unbounded = !source->bounded;
-    op->append_only = true;
+    op->append_only = !source->changelog;
     op->time_columns = new_flags(sp, op->column_count);
     if (!op->time_columns)
         return sl_error_oom(err);

@@ -92,6 +92,8 @@ const char *sl_ast_stmt_kind_name(sl_ast_stmt_kind kind)
     case SL_AST_STMT_SHOW: return "SHOW";
     case SL_AST_STMT_DESCRIBE: return "DESCRIBE";
     case SL_AST_STMT_CREATE_SOURCE: return "CREATE SOURCE";
+    case SL_AST_STMT_CREATE_MATERIALIZED_VIEW: return "CREATE MATERIALIZED VIEW";
+    case SL_AST_STMT_CREATE_SINK: return "CREATE SINK";
     }
     return "?";
 }
@@ -706,7 +708,11 @@ static void print_stmt(printer *pr, const sl_ast_stmt *s)
         break;
     case SL_AST_STMT_DROP:
         out(pr, "(drop-%s%s",
-            s->drop.object == SL_AST_OBJECT_TABLE ? "table" : s->drop.object == SL_AST_OBJECT_VIEW ? "view" : "source",
+            s->drop.object == SL_AST_OBJECT_TABLE                ? "table"
+            : s->drop.object == SL_AST_OBJECT_VIEW             ? "view"
+            : s->drop.object == SL_AST_OBJECT_MATERIALIZED_VIEW ? "materialized-view"
+            : s->drop.object == SL_AST_OBJECT_SINK             ? "sink"
+                                                               : "source",
             s->drop.if_exists ? " if-exists" : "");
         for (uint32_t i = 0; i < s->drop.name_count; i++) {
             out(pr, " ");
@@ -767,6 +773,10 @@ static void print_stmt(printer *pr, const sl_ast_stmt *s)
             out(pr, "(show-all-tables)");
         else if (s->show.kind == SL_AST_SHOW_SOURCES)
             out(pr, "(show-sources)");
+        else if (s->show.kind == SL_AST_SHOW_MATERIALIZED_VIEWS)
+            out(pr, "(show-materialized-views)");
+        else if (s->show.kind == SL_AST_SHOW_SINKS)
+            out(pr, "(show-sinks)");
         else
             out(pr, "(show %s)", s->show.name);
         break;
@@ -797,6 +807,22 @@ static void print_stmt(printer *pr, const sl_ast_stmt *s)
             out(pr, ")");
         }
         print_options(pr, s->create_source.options, s->create_source.option_count);
+        out(pr, ")");
+        break;
+    case SL_AST_STMT_CREATE_MATERIALIZED_VIEW:
+    case SL_AST_STMT_CREATE_SINK:
+        out(pr, "(create-%s%s ", s->kind == SL_AST_STMT_CREATE_SINK ? "sink" : "materialized-view",
+            s->create_stream.if_not_exists ? " if-not-exists" : "");
+        print_name(pr, &s->create_stream.name);
+        if (s->create_stream.from.count) {
+            out(pr, " (from ");
+            print_name(pr, &s->create_stream.from);
+            out(pr, ")");
+        } else {
+            out(pr, " ");
+            print_query(pr, s->create_stream.query);
+        }
+        print_options(pr, s->create_stream.options, s->create_stream.option_count);
         out(pr, ")");
         break;
     }

@@ -507,8 +507,9 @@ typedef enum sl_ast_stmt_kind {
     SL_AST_STMT_RESET,          /* reset */
     SL_AST_STMT_SHOW,           /* show */
     SL_AST_STMT_DESCRIBE,       /* describe */
-    SL_AST_STMT_CREATE_SOURCE   /* create_source */
-    /* Streaming DDL (CREATE SINK / MATERIALIZED VIEW, EMIT) is added here. */
+    SL_AST_STMT_CREATE_SOURCE,  /* create_source */
+    SL_AST_STMT_CREATE_MATERIALIZED_VIEW, /* create_stream */
+    SL_AST_STMT_CREATE_SINK     /* create_stream */
 } sl_ast_stmt_kind;
 
 /* An option of COPY (...) / WITH (...): `name [value]`, `name = value`. value NULL means
@@ -536,7 +537,9 @@ typedef struct sl_ast_column_def {
 typedef enum sl_ast_object_kind {
     SL_AST_OBJECT_TABLE,
     SL_AST_OBJECT_VIEW,
-    SL_AST_OBJECT_SOURCE
+    SL_AST_OBJECT_SOURCE,
+    SL_AST_OBJECT_MATERIALIZED_VIEW,
+    SL_AST_OBJECT_SINK
 } sl_ast_object_kind;
 
 typedef enum sl_ast_set_scope {
@@ -550,7 +553,9 @@ typedef enum sl_ast_show_kind {
     SL_AST_SHOW_VARIABLE,       /* SHOW name (name = "all" for SHOW ALL) */
     SL_AST_SHOW_TABLES,         /* SHOW TABLES */
     SL_AST_SHOW_ALL_TABLES,     /* SHOW ALL TABLES */
-    SL_AST_SHOW_SOURCES         /* SHOW SOURCES */
+    SL_AST_SHOW_SOURCES,        /* SHOW SOURCES */
+    SL_AST_SHOW_MATERIALIZED_VIEWS, /* SHOW MATERIALIZED VIEWS */
+    SL_AST_SHOW_SINKS           /* SHOW SINKS */
 } sl_ast_show_kind;
 
 struct sl_ast_stmt {
@@ -649,6 +654,18 @@ struct sl_ast_stmt {
             sl_ast_option *options;
             uint32_t option_count;
         } create_source;
+        /* Background jobs (src/api/background.c):
+         *   CREATE MATERIALIZED VIEW [IF NOT EXISTS] name AS query
+         *   CREATE SINK [IF NOT EXISTS] name (FROM name | FROM (query) | AS query) WITH (key = value, ...) */
+        struct {
+            sl_ast_name name;
+            bool if_not_exists;
+            sl_ast_name from;               /* CREATE SINK s FROM name; count 0 otherwise */
+            sl_ast_query *query;            /* NULL for FROM name */
+            char *query_text;               /* the query's source text (NUL-terminated); NULL for FROM name */
+            sl_ast_option *options;         /* CREATE SINK ... WITH (...) (keys as for CREATE SOURCE) */
+            uint32_t option_count;
+        } create_stream;
     };
 };
 

@@ -502,6 +502,14 @@ static sl_status bind_base_table(sl_binder *b, const sl_ast_table_ref *ref, sl_l
         *out = plan;
         return SL_OK;
     }
+    sl_stream_object *stream = sl_catalog_find_stream_object(b->catalog, tname);
+    if (stream && stream->kind == SL_STREAM_OBJECT_MATERIALIZED_VIEW) {   /* sql/bind_stream_ddl.c */
+        SL_TRY(sl_bind_view_scan(b, stream, ref->position, out, err));
+        return add_plan_relation(b, *out, alias, ref, err);
+    }
+    if (stream)
+        return sl_error_set_at(err, SL_ERR_CATALOG, ref->position, "\"%s\" is a sink, which has no rows to read",
+                               tname);
     /* system tables: argument-less table functions found by bare name */
     if (strncmp(tname, "sluice_", 7) == 0 && sl_table_function_find(tname)) {
         sl_table_function_args none;

@@ -144,6 +144,12 @@ sl_status sl_bind_from(sl_binder *b, const sl_ast_table_ref *ref, sl_logical_op 
 
 /* ---- bind_source.c: CREATE SOURCE, SHOW SOURCES and sources in FROM */
 sl_status sl_bind_create_source(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_statement *s, sl_error *err);
+/* ---- bind_stream_ddl.c: CREATE MATERIALIZED VIEW / SINK and materialized views in FROM */
+sl_status sl_bind_create_stream(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_statement *s, sl_error *err);
+/* A TABLE_FUNCTION scanning a snapshot of the materialized view (not yet in scope). */
+sl_status sl_bind_view_scan(sl_binder *b, const sl_stream_object *view, int position, sl_logical_op **out,
+                            sl_error *err);
+
 /* A TABLE_FUNCTION over the source's connector (columns computed, not yet in scope).
  * Fails at `position` when the source is unbounded. */
 sl_status sl_bind_source_scan(sl_binder *b, const sl_source *source, int position, sl_logical_op **out,

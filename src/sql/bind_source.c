@@ -188,6 +188,7 @@ sl_status sl_bind_create_source(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_
     src->columns = schema;
     src->column_count = bound.column_count;
     src->bounded = bound.bounded;
+    src->changelog = bound.changelog;
 
     /* watermark: declared, else the connector's default */
     src->watermark_column = -1;
@@ -245,6 +246,8 @@ sl_status sl_bind_source_scan(sl_binder *b, const sl_source *source, int positio
     sl_connector_bound bound;
     memset(&bound, 0, sizeof bound);
     SL_TRY(source_spec(b, source, position, NULL, &spec, err));
+    if (source->watermark_column >= 0 && (uint32_t)source->watermark_column < source->column_count)
+        spec.event_time_column = source->columns[source->watermark_column].name;
     SL_TRY(connector->bind(b->arena, &spec, &bound, err));
     if (bound.column_count != source->column_count)
         return sl_error_set_at(err, SL_ERR_INTERNAL, position, "source \"%s\": connector schema changed", source->name);

@@ -751,6 +751,11 @@ static sl_status bind_statement(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_
     case SL_AST_STMT_SHOW:
         if (stmt->show.kind == SL_AST_SHOW_SOURCES)
             return bind_show_sources(b, s, err);
+        if (stmt->show.kind == SL_AST_SHOW_MATERIALIZED_VIEWS || stmt->show.kind == SL_AST_SHOW_SINKS) {
+            s->kind = SL_BOUND_SHOW_STREAMS;
+            s->drop_kind = stmt->show.kind == SL_AST_SHOW_SINKS ? SL_AST_OBJECT_SINK : SL_AST_OBJECT_MATERIALIZED_VIEW;
+            return SL_OK;
+        }
         if (stmt->show.kind != SL_AST_SHOW_VARIABLE)
             return bind_show_tables(b, s, err);
         s->kind = SL_BOUND_SHOW;
@@ -758,6 +763,8 @@ static sl_status bind_statement(sl_binder *b, const sl_ast_stmt *stmt, sl_bound_
         return SL_OK;
     case SL_AST_STMT_DESCRIBE: return bind_describe(b, stmt, s, err);
     case SL_AST_STMT_CREATE_SOURCE: return sl_bind_create_source(b, stmt, s, err);
+    case SL_AST_STMT_CREATE_MATERIALIZED_VIEW:
+    case SL_AST_STMT_CREATE_SINK: return sl_bind_create_stream(b, stmt, s, err);
     }
     return sl_error_set_at(err, SL_ERR_INTERNAL, stmt->position, "unknown statement kind %d", (int)stmt->kind);
 }

@@ -75,7 +75,10 @@ typedef enum sl_bound_kind {
     SL_BOUND_SET,             /* setting_name, setting_value (or setting_default) */
     SL_BOUND_RESET,           /* setting_name (NULL = RESET ALL) */
     SL_BOUND_SHOW,            /* setting_name ("all" for SHOW ALL) */
-    SL_BOUND_CREATE_SOURCE    /* source (validated definition), if_not_exists, or_replace */
+    SL_BOUND_CREATE_SOURCE,   /* source (validated definition), if_not_exists, or_replace */
+    SL_BOUND_CREATE_MATERIALIZED_VIEW, /* table_name, if_not_exists, plan, view_sql (bind_stream_ddl.c) */
+    SL_BOUND_CREATE_SINK,     /* table_name, if_not_exists, plan + view_sql or stream_from, path, stream_format */
+    SL_BOUND_SHOW_STREAMS     /* SHOW MATERIALIZED VIEWS / SINKS: drop_kind says which */
 } sl_bound_kind;
 
 /* A COPY / WITH option: lower-case name and a constant value. A value-less option is
@@ -145,6 +148,19 @@ typedef struct sl_bound_statement {
     /* CREATE SOURCE: the definition to store (arena-allocated; the catalog copies it).
      * DROP SOURCE uses drop_kind SL_AST_OBJECT_SOURCE. */
     struct sl_source *source;
+
+    /* CREATE MATERIALIZED VIEW / CREATE SINK (sql/bind_stream_ddl.c). plan, column_count,
+     * names and types describe the query (bound to check it; the background job binds
+     * view_sql, its text, again in its own arena). A sink FROM a materialized view has
+     * stream_from = the view's name and follows its changes (view_sql is NULL). Sinks:
+     * path, and stream_format "csv" or "json". */
+    const char *stream_from;
+    const char *stream_format;
+    /* Sinks with connector = 'nats' (connect/nats_sink.h): sink_server is set (the NATS
+     * URL), path holds the subject and stream_format "json" or "debezium-json". */
+    const char *sink_server;
+    /* Sinks with connector = 'kafka' (connect/kafka_sink.h): its options; path = the topic. */
+    const struct sl_kafka_sink_options *kafka_sink;
 } sl_bound_statement;
 
 /* Binds one statement. `sql` is the text the AST was parsed from (view definitions and

@@ -9,13 +9,16 @@
  *   CREATE [OR REPLACE] [TEMP] VIEW [IF NOT EXISTS] name [(cols)] AS query
  *   CREATE [OR REPLACE] SOURCE [IF NOT EXISTS] name [(col type, ..., WATERMARK FOR col AS expr)]
  *       WITH (key = value, ...)      keys: word, dotted path (fields.id.kind) or 'string'
- *   DROP TABLE|VIEW|SOURCE [IF EXISTS] name, ... [CASCADE|RESTRICT]
+ *   CREATE MATERIALIZED VIEW [IF NOT EXISTS] name AS query
+ *   CREATE SINK [IF NOT EXISTS] name (FROM name | FROM (query) | AS query) WITH (key = value, ...)
+ *   DROP TABLE|VIEW|SOURCE|MATERIALIZED VIEW|SINK [IF EXISTS] name, ... [CASCADE|RESTRICT]
  *   INSERT INTO name [AS alias] [(cols)] [BY NAME] (VALUES ... | query | DEFAULT VALUES)
  *   COPY name [(cols)] FROM|TO 'file' [[WITH] (options) | bare options]
  *   COPY (query) TO 'file' [[WITH] (options) | bare options]
  *   EXPLAIN [ANALYZE] [VERBOSE] statement
  *   SET [SESSION|LOCAL|GLOBAL] name (= | TO) value | DEFAULT;  SET TIME ZONE value
- *   RESET name | ALL;  SHOW name | ALL | TABLES | ALL TABLES | SOURCES;  DESCRIBE name | query
+ *   RESET name | ALL;  SHOW name | ALL | TABLES | ALL TABLES | SOURCES | MATERIALIZED VIEWS | SINKS
+ *   DESCRIBE name | query
  */
 #include "sql/parser_internal.h"
 
@@ -218,8 +221,8 @@ static char *parse_source_option_key(sl_parser *p)
     return sl_parser_strdup(p, buf);
 }
 
-/* WITH ( key = value, ... ) of CREATE SOURCE. */
-static bool parse_source_options(sl_parser *p, sl_ast_stmt *s)
+/* WITH ( key = value, ... ) of CREATE SOURCE / CREATE SINK into options[0..*count). */
+static bool parse_with_options(sl_parser *p, sl_ast_option **options, uint32_t *count)
 {
     uint32_t capacity = 0;
     if (!sl_parser_expect_keyword(p, "with") || !sl_parser_expect(p, SL_TOKEN_LPAREN))
@@ -238,7 +241,7 @@ static bool parse_source_options(sl_parser *p, sl_ast_stmt *s)
             return false;
         if (!opt.value || opt.list_count)
             return sl_parser_syntax_error(p);
-        if (!SL_PUSH(p, s->create_source.options, s->create_source.option_count, capacity, opt))
+        if (!SL_PUSH(p, *options, *count, capacity, opt))
             return false;
     } while (sl_parser_accept(p, SL_TOKEN_COMMA));
     return sl_parser_expect(p, SL_TOKEN_RPAREN);
@@ -286,7 +289,70 @@ static sl_ast_stmt *parse_create_source(sl_parser *p, create_prefix prefix)
         if (!sl_parser_expect(p, SL_TOKEN_RPAREN))
             return NULL;
     }
-    if (!parse_source_options(p, s))
+    if (!parse_with_options(p, &s->create_source.options, &s->create_source.option_count))
+        return NULL;
+    return s;
+}
+
+/* The query of CREATE MATERIALIZED VIEW / SINK with a copy of its text. */
+static bool parse_stream_query(sl_parser *p, sl_ast_stmt *s)
+{
+    sl_ast_query *q = sl_parser_query(p);
+    if (!q)
+        return false;
+    s->create_stream.query = q;
+    s->create_stream.query_text = sl_arena_strndup(p->arena, p->sql + q->start, (size_t)(q->end - q->start));
+    if (!s->create_stream.query_text) {
+        sl_parser_oom(p);
+        return false;
+    }
+    return true;
+}
+
+/* CREATE MATERIALIZED VIEW [IF NOT EXISTS] name AS query */
+static sl_ast_stmt *parse_create_materialized(sl_parser *p, create_prefix prefix)
+{
+    if (!sl_parser_expect_keyword(p, "view"))
+        return NULL;
+    if (prefix.or_replace || prefix.temporary)
+        return sl_parser_error_at(p, prefix.position, "a materialized view cannot be %s",
+                                  prefix.or_replace ? "created with OR REPLACE (drop it first)" : "TEMPORARY");
+    sl_ast_stmt *s = new_stmt(p, SL_AST_STMT_CREATE_MATERIALIZED_VIEW, prefix.position);
+    if (!s)
+        return NULL;
+    s->create_stream.if_not_exists = parse_if_not_exists(p);
+    if (!sl_parser_qualified_name(p, &s->create_stream.name) || !sl_parser_expect_keyword(p, "as") ||
+        !parse_stream_query(p, s))
+        return NULL;
+    return s;
+}
+
+/* CREATE SINK [IF NOT EXISTS] name (FROM name | FROM (query) | AS query) WITH (...) */
+static sl_ast_stmt *parse_create_sink(sl_parser *p, create_prefix prefix)
+{
+    if (prefix.or_replace || prefix.temporary)
+        return sl_parser_error_at(p, prefix.position, "a sink cannot be %s",
+                                  prefix.or_replace ? "created with OR REPLACE (drop it first)" : "TEMPORARY");
+    sl_ast_stmt *s = new_stmt(p, SL_AST_STMT_CREATE_SINK, prefix.position);
+    if (!s)
+        return NULL;
+    s->create_stream.if_not_exists = parse_if_not_exists(p);
+    if (!sl_parser_qualified_name(p, &s->create_stream.name))
+        return NULL;
+    if (sl_parser_accept_keyword(p, "as")) {
+        if (!parse_stream_query(p, s))
+            return NULL;
+    } else {
+        if (!sl_parser_expect_keyword(p, "from"))
+            return NULL;
+        if (sl_parser_accept(p, SL_TOKEN_LPAREN)) {
+            if (!parse_stream_query(p, s) || !sl_parser_expect(p, SL_TOKEN_RPAREN))
+                return NULL;
+        } else if (!sl_parser_qualified_name(p, &s->create_stream.from)) {
+            return NULL;
+        }
+    }
+    if (!parse_with_options(p, &s->create_stream.options, &s->create_stream.option_count))
         return NULL;
     return s;
 }
@@ -301,6 +367,8 @@ static const struct {
     { "table", parse_create_table },
     { "view", parse_create_view },
     { "source", parse_create_source },
+    { "materialized", parse_create_materialized },
+    { "sink", parse_create_sink },
 };
 
 static sl_ast_stmt *parse_create(sl_parser *p)
@@ -332,7 +400,13 @@ static sl_ast_stmt *parse_drop(sl_parser *p)
         s->drop.object = SL_AST_OBJECT_VIEW;
     else if (sl_parser_accept_keyword(p, "source"))
         s->drop.object = SL_AST_OBJECT_SOURCE;
-    else
+    else if (sl_parser_accept_keyword(p, "sink"))
+        s->drop.object = SL_AST_OBJECT_SINK;
+    else if (sl_parser_accept_keyword(p, "materialized")) {
+        if (!sl_parser_expect_keyword(p, "view"))
+            return NULL;
+        s->drop.object = SL_AST_OBJECT_MATERIALIZED_VIEW;
+    } else
         return sl_parser_syntax_error(p);
     if (sl_parser_peek_keyword(p, 0, "if") && sl_parser_peek_keyword(p, 1, "exists")) {
         sl_parser_advance(p);
@@ -627,6 +701,16 @@ static sl_ast_stmt *parse_show(sl_parser *p)
     }
     if (sl_parser_accept_keyword(p, "sources")) {
         s->show.kind = SL_AST_SHOW_SOURCES;
+        return s;
+    }
+    if (sl_parser_accept_keyword(p, "sinks")) {
+        s->show.kind = SL_AST_SHOW_SINKS;
+        return s;
+    }
+    if (sl_parser_peek_keyword(p, 0, "materialized") && sl_parser_peek_keyword(p, 1, "views")) {
+        sl_parser_advance(p);
+        sl_parser_advance(p);
+        s->show.kind = SL_AST_SHOW_MATERIALIZED_VIEWS;
         return s;
     }
     if (sl_parser_peek_keyword(p, 0, "all")) {

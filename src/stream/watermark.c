@@ -49,6 +49,31 @@ void sl_watermark_split_ended(sl_watermark_tracker *t, uint32_t split)
         t->split_ended[split] = true;
 }
 
+sl_status sl_watermark_tracker_grow(sl_watermark_tracker *t, uint32_t split_count, int64_t now_micros, sl_error *err)
+{
+    if (split_count <= t->split_count)
+        return SL_OK;
+    int64_t *max = sl_realloc(t->split_max, sizeof *max * split_count);
+    if (!max)
+        return sl_error_oom(err);
+    t->split_max = max;
+    int64_t *active = sl_realloc(t->split_active, sizeof *active * split_count);
+    if (!active)
+        return sl_error_oom(err);
+    t->split_active = active;
+    bool *ended = sl_realloc(t->split_ended, sizeof *ended * split_count);
+    if (!ended)
+        return sl_error_oom(err);
+    t->split_ended = ended;
+    for (uint32_t i = t->split_count; i < split_count; i++) {
+        max[i] = SL_WATERMARK_NONE;
+        active[i] = now_micros;
+        ended[i] = false;
+    }
+    t->split_count = split_count;
+    return SL_OK;
+}
+
 bool sl_watermark_advance(sl_watermark_tracker *t, int64_t now_micros, int64_t *out)
 {
     int64_t min = SL_WATERMARK_END;

@@ -28,6 +28,10 @@ void sl_watermark_tracker_free(sl_watermark_tracker *t);
  * SL_WATERMARK_NONE when every value was NULL). */
 void sl_watermark_observe(sl_watermark_tracker *t, uint32_t split, int64_t value, int64_t now_micros);
 void sl_watermark_split_ended(sl_watermark_tracker *t, uint32_t split);
+/* A source whose split set grows (a followed glob finding new files): adds splits up to
+ * split_count, each without a value yet (it holds the watermark back until its first
+ * rows, or until idle_timeout). Fewer splits than now: nothing happens. */
+sl_status sl_watermark_tracker_grow(sl_watermark_tracker *t, uint32_t split_count, int64_t now_micros, sl_error *err);
 /* The watermark to forward now, if it rose: returns true and sets *out (and remembers it
  * as emitted). */
 bool sl_watermark_advance(sl_watermark_tracker *t, int64_t now_micros, int64_t *out);

@@ -1,10 +1,12 @@
 /*
  * runner.c — the sqllogictest runner (SQLite/DuckDB file format) over the public C API.
  *
- * Usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] [--streaming] FILE...
+ * Usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] [--memory-limit SIZE] [--streaming] FILE...
  *
  * --threads N (a verification mode) issues `SET threads = N` on each fresh database before
  * its file runs; results must not depend on it.
+ * --memory-limit SIZE (a verification mode) issues `SET memory_limit = 'SIZE'` likewise: a
+ * tiny limit makes the blocking operators spill to disk, and results must not change.
  * --streaming (a verification mode) issues `SET execution_mode = 'streaming'`: every query
  * over a source runs as a continuous query, whose final result must equal the batch
  * result the file expects. A query that fails because its construct cannot run
@@ -188,6 +190,7 @@ typedef struct runner {
     bool verbose;
     int threads;                 /* > 0: SET threads = N on every fresh database */
     bool streaming;              /* SET execution_mode = 'streaming' on every fresh database */
+    const char *memory_limit;    /* non-NULL: SET memory_limit = '...' on every fresh database */
     long passed, failed, skipped;
 } runner;
 
@@ -408,8 +411,10 @@ static void run_file(runner *rn, const char *path, bool stop_on_failure)
         return;
     }
 
-    char settings[2][64];
+    char settings[3][96];
     int setting_count = 0;
+    if (rn->memory_limit)
+        snprintf(settings[setting_count++], sizeof settings[0], "SET memory_limit = '%s'", rn->memory_limit);
     if (rn->threads > 0)
         snprintf(settings[setting_count++], sizeof settings[0], "SET threads = %d", rn->threads);
     if (rn->streaming)
@@ -531,6 +536,12 @@ int main(int argc, char **argv)
             stop_on_failure = true;
         } else if (strcmp(argv[a], "--streaming") == 0) {
             rn.streaming = true;
+        } else if (strcmp(argv[a], "--memory-limit") == 0 && a + 1 < argc) {
+            rn.memory_limit = argv[++a];
+            if (strlen(rn.memory_limit) > 40 || strchr(rn.memory_limit, '\'')) {
+                fprintf(stderr, "sqllogictest: --memory-limit expects a size such as 2MB, got '%s'\n", rn.memory_limit);
+                return 2;
+            }
         } else if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) {
             char *end = NULL;
             long n = strtol(argv[++a], &end, 10);
@@ -545,7 +556,7 @@ int main(int argc, char **argv)
         }
     }
     if (files == 0) {
-        fprintf(stderr, "usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] [--streaming] FILE...\n");
+        fprintf(stderr, "usage: sqllogictest [--verbose] [--stop-on-failure] [--threads N] [--memory-limit SIZE] [--streaming] FILE...\n");
         return 2;
     }
     printf("sqllogictest: %d files, %ld skipped\n", files, rn.skipped);

@@ -58,6 +58,9 @@ class Sluice:
         lib.sluice_chunk_value_text.argtypes = [vp, ctypes.c_uint32, ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t]
         lib.sluice_chunk_value_text.restype = ctypes.c_size_t
         lib.sluice_chunk_free.argtypes = [vp]
+        lib.sluice_result_message.argtypes = [vp]
+        lib.sluice_result_message.restype = ctypes.c_char_p
+        self.last_message = None
         lib.sluice_disconnect.argtypes = [vp]
         lib.sluice_close.argtypes = [vp]
         self.lib = lib
@@ -75,8 +78,11 @@ class Sluice:
         if lib.sluice_query(self.conn, sql.encode(), ctypes.byref(result)) != 0:
             raise RuntimeError(lib.sluice_connection_error(self.conn).decode())
         rows = []
+        self.last_message = None
         if not result:
             return rows
+        message = lib.sluice_result_message(result)
+        self.last_message = message.decode() if message else None
         ncols = lib.sluice_result_column_count(result)
         buf = ctypes.create_string_buffer(4096)
         while True:
@@ -136,6 +142,9 @@ def main() -> int:
     ap.add_argument("--queries", default="1-22")
     ap.add_argument("--threads", type=int, default=0,
                     help="SET threads = N in Sluice before loading (default: its own default, all cores)")
+    ap.add_argument("--memory-limit", default=None,
+                    help="SET memory_limit = '...' in Sluice after loading (e.g. 4MB: the blocking operators "
+                         "spill to disk; table data is not counted)")
     args = ap.parse_args()
 
     import duckdb
@@ -158,6 +167,8 @@ def main() -> int:
         duck.execute(f"COPY {table} FROM '{path}' (FORMAT csv, HEADER)")
         sl.query(f"COPY {table} FROM '{path}' (FORMAT csv, HEADER)")
     print(f"loaded SF {args.scale:g} in {time.time() - t0:.1f}s (both engines)")
+    if args.memory_limit:
+        sl.query(f"SET memory_limit = '{args.memory_limit}'")
 
     passed = failed = 0
     for n in numbers:
@@ -189,7 +200,8 @@ def main() -> int:
             print(f"q{n:02d} FAIL: {problem}")
             failed += 1
         else:
-            print(f"q{n:02d} ok ({len(actual)} rows, {elapsed:.3f}s)")
+            note = f", {sl.last_message}" if sl.last_message else ""
+            print(f"q{n:02d} ok ({len(actual)} rows, {elapsed:.3f}s{note})")
             passed += 1
     sl.close()
     print(f"{passed} passed, {failed} failed")

@@ -518,7 +518,8 @@ static void test_json_reader(void)
     CHECK(strstr(err.message, "broken.json:2:9") != NULL);
     sl_value_free(&p);
 
-    /* deep nesting is skipped iteratively up to a cap, never recursed */
+    /* deep nesting (300 levels, in a key without a column) is skipped iteratively: any
+     * depth, never recursed */
     char deep[2000];
     size_t k = 0;
     k += sprintf(deep, "{\"a\": 1, \"n\": ");
@@ -529,9 +530,8 @@ static void test_json_reader(void)
     strcpy(deep + k, "}\n");
     path = write_file("deep.json", deep);
     p = text_value(path);
-    CHECK(run_function("read_json", &p, 1, on, &ov, 1, out, sizeof out, NULL, NULL, NULL, NULL, &err, &arena) ==
-          SL_ERR_INVALID_INPUT);
-    CHECK(strstr(err.message, "nesting") != NULL);
+    CHECK_OK(run_function("read_json", &p, 1, on, &ov, 1, out, sizeof out, NULL, NULL, NULL, NULL, &err, &arena));
+    CHECK_EQ_STR(out, "1|NULL\n");
     sl_value_free(&p);
     sl_value_free(&ov);
     sl_arena_free(&arena);

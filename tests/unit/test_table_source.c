@@ -47,7 +47,7 @@ static void run_scan(sl_catalog *catalog, const sl_connector_option *options, ui
     CHECK(connector != NULL);
     sl_arena arena;
     sl_arena_init(&arena, 0);
-    sl_connector_spec spec = { "s", options, option_count, NULL, 0, 0, catalog };
+    sl_connector_spec spec = { "s", options, option_count, NULL, 0, 0, catalog, NULL };
     sl_connector_bound bound;
     memset(&bound, 0, sizeof bound);
     sl_error err;
@@ -179,7 +179,7 @@ static void test_snapshot(void)
     sl_arena arena;
     sl_arena_init(&arena, 0);
     sl_connector_option options[] = { { "table", "t", -1 }, { "rows_per_batch", "1", -1 } };
-    sl_connector_spec spec = { "s", options, 2, NULL, 0, 0, catalog };
+    sl_connector_spec spec = { "s", options, 2, NULL, 0, 0, catalog, NULL };
     sl_connector_bound bound;
     memset(&bound, 0, sizeof bound);
     sl_error err;
