@@ -5,6 +5,7 @@
 #   2. sqllogictest corpus tests/sql/**/*.test      release and ASan+UBSan builds, and the
 #      release build again with --threads 4 (parallel pipelines give identical results) and
 #      with --streaming (queries over sources run continuously and must give the batch results)
+#      and with --memory-limit 2MB (sorts, aggregates and joins spill and must give the same)
 #   3. TPC-H SF 0.1, 22 queries compared with DuckDB
 #   4. Python integration tests (Arrow interop, shell) with pytest
 #   5. libFuzzer targets, briefly, on the kept corpus (when clang is available)
@@ -82,6 +83,7 @@ echo "### sqllogictest"
 run_sqllogic release
 run_sqllogic release --threads 4
 run_sqllogic release --streaming
+run_sqllogic release --memory-limit 2MB
 ASAN_OPTIONS=detect_leaks=1 run_sqllogic asan
 
 echo "### TPC-H SF 0.1 against DuckDB"

@@ -424,11 +424,11 @@ def main() -> int:
         if e not in ENGINES:
             ap.error(f"unknown engine '{e}' (choose from {', '.join(ENGINES)})")
     os.environ["POLARS_MAX_THREADS"] = str(args.threads)
-    # Without --memory-limit, Sluice and DuckDB both get 60% of RAM: all engines share one
+    # Without --memory-limit, Sluice and DuckDB both get 40% of RAM: all engines share one
     # process, and an operator outgrowing the machine should fail its query, not get the whole
     # run killed by the OOM killer (Sluice has no limit by default; DuckDB's default is 80%).
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    engine_limit = args.memory_limit or f"{int(ram * 0.6 / 2 ** 20)}MB"
+    engine_limit = args.memory_limit or f"{int(ram * 0.4 / 2 ** 20)}MB"
     load_before = os.getloadavg()
 
     data = generate(args.scale)

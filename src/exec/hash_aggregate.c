@@ -44,6 +44,9 @@
 #define AGG_SPILL_BITS 4
 #define AGG_SPILL_FANOUT (1u << AGG_SPILL_BITS)
 #define AGG_SPILL_MAX_LEVEL 8        /* 32 hash bits used: deeper, the table never refuses */
+/* The floor: a table always takes its first AGG_SPILL_FLOOR_GROUPS groups (counted, never
+ * refused), so that a tight limit cannot make every partition recurse one batch at a time. */
+#define AGG_SPILL_FLOOR_GROUPS 16384
 
 /* One level of spill partitions. */
 typedef struct sl_agg_spill_set {
@@ -88,6 +91,9 @@ typedef struct sl_hash_agg_global {
     uint32_t input_columns;          /* child's column count */
     sl_type *result_types;           /* output columns ++ BIGINT sequence number */
     uint32_t result_columns;         /* output column count */
+    int64_t **parked_keys;           /* per parked table: each entry's first-row order key */
+    size_t parked_keys_capacity;
+    atomic_bool parallel_spilled;    /* a worker's table froze: the parked tables are resolved by partition */
     uint32_t *spill_rows;            /* sink scratch (SL_BATCH_CAPACITY-sized, grown) */
     uint64_t *spill_hashes;
     size_t spill_capacity;
@@ -104,6 +110,16 @@ typedef struct sl_hash_agg_local {
     size_t run_count;
     size_t run_capacity;
     const sl_hash_agg_global *g;     /* for the payload layout when freeing */
+    /* Spilling in a worker: the table freezes like the serial one; every entry and every
+     * spilled row carries its order key morsel << 32 | row within the morsel. */
+    bool frozen;
+    int64_t *first_key;              /* per entry of `table` */
+    size_t first_capacity;
+    int64_t morsel;                  /* current morsel, and rows of it seen */
+    uint64_t morsel_rows;
+    uint32_t *spill_rows;
+    uint64_t *spill_hashes;
+    size_t spill_capacity;
 } sl_hash_agg_local;
 
 /* ------------------------------------------------------------------ global */
@@ -115,6 +131,7 @@ static void free_parked(const sl_physical_op *plan, sl_hash_agg_global *g)
     for (size_t t = 0; t < g->parked_count; t++) {
         sl_agg_table_destroy_states(plan, &g->layout, &g->parked[t]);
         sl_hash_table_free(&g->parked[t]);
+        sl_free(g->parked_keys ? g->parked_keys[t] : NULL);
     }
     g->parked_count = 0;
     g->run_count = 0;
@@ -154,6 +171,7 @@ static void hash_agg_free_global(const sl_physical_op *plan, void *global)
         destroy_states(plan, g);
     free_parked(plan, g);
     sl_free(g->parked);
+    sl_free(g->parked_keys);
     sl_free(g->runs);
     if (g->table_ready)
         sl_hash_table_free(&g->table);
@@ -253,6 +271,9 @@ static void hash_agg_free_local(const sl_physical_op *plan, void *local)
         sl_free(l->single);
     }
     sl_free(l->runs);
+    sl_free(l->first_key);
+    sl_free(l->spill_rows);
+    sl_free(l->spill_hashes);
     sl_free(l);
 }
 
@@ -265,6 +286,7 @@ static sl_status hash_agg_init_local(const sl_physical_op *plan, void *global, s
     if (!l)
         return sl_error_oom(err);
     l->g = global;
+    l->morsel = -1;
     sl_status st = sl_agg_folder_init(plan, exec, &l->fold, err);
     if (st != SL_OK) {
         hash_agg_free_local(plan, l);
@@ -306,8 +328,8 @@ static sl_status sink_batch(sl_hash_agg_global *g, sl_hash_agg_local *l, const s
 
 typedef struct sl_agg_out sl_agg_out;
 static sl_status resolve_set(sl_exec_context *exec, const sl_physical_op *plan, sl_hash_agg_global *g,
-                             sl_hash_agg_local *l, sl_agg_spill_set *set, uint32_t level, sl_agg_out *out,
-                             sl_error *err);
+                             sl_hash_agg_local *l, sl_agg_spill_set *set, uint32_t level, sl_spill_file *extra,
+                             sl_agg_out *out, sl_error *err);
 
 /* Partition of a group hash at spill level `level`. */
 static inline uint32_t spill_partition(uint64_t hash, uint32_t level)
@@ -339,12 +361,19 @@ static sl_status spill_rows_out(sl_exec_context *exec, sl_hash_agg_global *g, sl
     uint32_t *part_rows = sl_malloc(sizeof *part_rows * (count ? count : 1));
     if (!part_rows)
         return sl_error_oom(err);
+    /* counting sort of the rows by partition (stable: input order within a partition) */
+    uint32_t start[AGG_SPILL_FANOUT + 1] = { 0 };
+    for (uint32_t i = 0; i < count; i++)
+        start[spill_partition(hashes[i], level) + 1]++;
+    for (uint32_t p = 0; p < AGG_SPILL_FANOUT; p++)
+        start[p + 1] += start[p];
+    uint32_t cursor[AGG_SPILL_FANOUT];
+    memcpy(cursor, start, sizeof cursor);
+    for (uint32_t i = 0; i < count; i++)
+        part_rows[cursor[spill_partition(hashes[i], level)]++] = rows[i];
     sl_status st = SL_OK;
     for (uint32_t p = 0; p < AGG_SPILL_FANOUT && st == SL_OK; p++) {
-        uint32_t m = 0;
-        for (uint32_t i = 0; i < count; i++)
-            if (spill_partition(hashes[i], level) == p)
-                part_rows[m++] = rows[i];
+        uint32_t m = start[p + 1] - start[p];
         if (m == 0)
             continue;
         if (!set->files[p])
@@ -353,7 +382,7 @@ static sl_status spill_rows_out(sl_exec_context *exec, sl_hash_agg_global *g, sl
             break;
         sl_batch view = *in;
         view.column_count = g->input_columns + 1;
-        view.sel = part_rows;
+        view.sel = part_rows + start[p];
         view.sel_buffer = NULL;
         view.count = m;
         view.change = NULL;
@@ -371,8 +400,8 @@ static sl_status sink_serial(sl_exec_context *exec, const sl_physical_op *plan, 
     if (g->layout.group_count == 0)
         return sink_batch(g, l, plan, in, NULL, g->single, err);
     SL_TRY(ensure_spill_scratch(g, in->count, err));
-    /* the first groups always fit (the floor), so a table never freezes empty */
-    g->table.never_refuse = g->table.entry_count == 0;
+    /* the floor (AGG_SPILL_FLOOR_GROUPS): a table never freezes nearly empty */
+    g->table.never_refuse = g->table.entry_count < AGG_SPILL_FLOOR_GROUPS;
     uint32_t fresh = 0, spill_count = 0;
     SL_TRY(sl_agg_fold_bounded(plan, &g->layout, &l->fold, in, &g->table, &g->distinct, &g->frozen, &fresh,
                                g->spill_rows, g->spill_hashes, &spill_count, err));
@@ -474,11 +503,148 @@ static sl_status output_table(const sl_physical_op *plan, sl_hash_agg_global *g,
     return st;
 }
 
-/* Aggregates the rows of spill file `input` (level `level` partition) into a new result
- * file *result: finalized groups ++ first sequence number, in first-appearance order. */
+typedef struct sl_agg_order {
+    int64_t key;
+    uint32_t entry;
+} sl_agg_order;
+
+static int compare_order(const void *a, const void *b)
+{
+    const sl_agg_order *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+/* Writes the groups of `table` to `out` in ascending first_seq order, each with its
+ * first_seq as the trailing sequence number. */
+static sl_status output_sorted(const sl_physical_op *plan, sl_hash_agg_global *g, sl_hash_table *table,
+                               const int64_t *first_seq, sl_agg_out *out, sl_error *err)
+{
+    uint32_t n = (uint32_t)table->entry_count;
+    if (n == 0)
+        return SL_OK;
+    sl_agg_order *order = sl_malloc(sizeof *order * n);
+    uint32_t *rows = sl_malloc(sizeof *rows * SL_BATCH_CAPACITY);
+    uint8_t **payloads = sl_malloc(sizeof *payloads * SL_BATCH_CAPACITY);
+    sl_status st = (!order || !rows || !payloads) ? sl_error_oom(err) : SL_OK;
+    if (st == SL_OK) {
+        for (uint32_t e = 0; e < n; e++)
+            order[e] = (sl_agg_order){ first_seq[e], e };
+        qsort(order, n, sizeof *order, compare_order);
+    }
+    sl_hash_partition *part = &table->partitions[0];
+    for (uint32_t first = 0; first < n && st == SL_OK; first += SL_BATCH_CAPACITY) {
+        uint32_t count = n - first < SL_BATCH_CAPACITY ? n - first : SL_BATCH_CAPACITY;
+        for (uint32_t i = 0; i < count; i++) {
+            rows[i] = order[first + i].entry;
+            payloads[i] = g->layout.payload_size ? sl_hash_table_payload(table, 0, rows[i]) : NULL;
+        }
+        sl_batch *keys = NULL, *batch = NULL;
+        st = sl_row_store_gather_batch(&part->keys, rows, count, g->layout.group_count, &keys, err);
+        if (st == SL_OK)
+            st = sl_agg_finalize_groups(plan, &g->layout, keys->columns, payloads, count, 1, &batch, err);
+        sl_vector *seq = st == SL_OK ? sl_vector_new(sl_type_make(SL_TYPE_BIGINT), count) : NULL;
+        if (st == SL_OK && !seq)
+            st = sl_error_oom(err);
+        if (st == SL_OK) {
+            int64_t *sq = SL_VECTOR_DATA(seq, int64_t);
+            for (uint32_t i = 0; i < count; i++)
+                sq[i] = order[first + i].key;
+            sl_batch_set_column(batch, g->result_columns, seq);
+            st = out_batch(out, batch, err);
+        } else if (seq) {
+            sl_vector_unref(seq);
+        }
+        sl_batch_free(batch);
+        sl_batch_free(keys);
+    }
+    sl_free(order);
+    sl_free(rows);
+    sl_free(payloads);
+    return st;
+}
+
+/* Moves the parked tables' entries of top-level partition p into `table` (their states
+ * combined; first_seq = the smallest first-row key). The parked tables stay (freed after
+ * every partition is resolved). */
+static sl_status seed_from_parked(const sl_physical_op *plan, sl_hash_agg_global *g, sl_hash_agg_local *l,
+                                  sl_hash_table *table, int64_t **first_seq, size_t *first_capacity, uint32_t p,
+                                  sl_error *err)
+{
+    uint32_t *sel = sl_malloc(sizeof *sel * SL_BATCH_CAPACITY);
+    uint64_t *hashes = sl_malloc(sizeof *hashes * SL_BATCH_CAPACITY);
+    uint64_t *ids = sl_malloc(sizeof *ids * SL_BATCH_CAPACITY);
+    uint32_t *fresh = sl_malloc(sizeof *fresh * SL_BATCH_CAPACITY);
+    uint8_t **payloads = sl_malloc(sizeof *payloads * SL_BATCH_CAPACITY);
+    void **sources = sl_malloc(sizeof *sources * SL_BATCH_CAPACITY);
+    void **targets = sl_malloc(sizeof *targets * SL_BATCH_CAPACITY);
+    sl_status st = (!sel || !hashes || !ids || !fresh || !payloads || !sources || !targets) ? sl_error_oom(err)
+                                                                                          : SL_OK;
+    bool never_refuse = table->never_refuse;
+    table->never_refuse = true;   /* partial states cannot be spilled: they are absorbed */
+    for (size_t t = 0; t < g->parked_count && st == SL_OK; t++) {
+        sl_hash_table *parked = &g->parked[t];
+        const sl_hash_partition *part = &parked->partitions[0];
+        const int64_t *keys = g->parked_keys[t];
+        for (size_t c = 0; c < part->keys.chunk_count && st == SL_OK; c++) {
+            const sl_batch *chunk = part->keys.chunks[c];
+            uint32_t m = 0;
+            for (uint32_t i = 0; i < chunk->length; i++) {
+                uint64_t h = part->hashes[c * SL_BATCH_CAPACITY + i];
+                if (spill_partition(h, 0) == p) {
+                    sel[m] = i;
+                    hashes[m++] = h;
+                }
+            }
+            if (m == 0)
+                continue;
+            uint32_t fresh_count = 0;
+            uint32_t before = (uint32_t)table->entry_count;
+            st = sl_hash_table_find_or_insert(table, l->fold.scratch, chunk->columns, sel, m, hashes, ids, payloads,
+                                              fresh, &fresh_count, err);
+            if (st != SL_OK)
+                break;
+            for (uint32_t f = 0; f < fresh_count; f++)
+                sl_agg_payload_init(plan, &g->layout, payloads[fresh[f]]);
+            st = sl_array_reserve((void **)first_seq, first_capacity, table->entry_count, sizeof **first_seq, err);
+            for (uint32_t e = before; st == SL_OK && e < table->entry_count; e++)
+                (*first_seq)[e] = INT64_MAX;
+            for (uint32_t i = 0; st == SL_OK && i < m; i++) {
+                uint32_t e = (uint32_t)ids[i];
+                int64_t key = keys[c * SL_BATCH_CAPACITY + sel[i]];
+                if (key < (*first_seq)[e])
+                    (*first_seq)[e] = key;
+            }
+            for (uint32_t j = 0; j < g->layout.agg_count && st == SL_OK; j++) {
+                const sl_expr *agg = plan->aggregates[j];
+                for (uint32_t i = 0; i < m; i++) {
+                    sources[i] = sl_hash_table_payload(parked, 0, (uint32_t)(c * SL_BATCH_CAPACITY + sel[i])) +
+                                 g->layout.offsets[j];
+                    targets[i] = payloads[i] + g->layout.offsets[j];
+                }
+                st = agg->aggregate->combine(agg, sources, targets, m, err);
+            }
+        }
+    }
+    table->never_refuse = never_refuse;
+    sl_free(sel);
+    sl_free(hashes);
+    sl_free(ids);
+    sl_free(fresh);
+    sl_free(payloads);
+    sl_free(sources);
+    sl_free(targets);
+    return st;
+}
+
+/* Aggregates the rows of spill file `input` (level `level` partition `partition`; NULL:
+ * no rows) into a new result file *result: finalized groups ++ first sequence number,
+ * sorted by it. At level 0 after a parallel run, the parked tables' entries of the
+ * partition come first (seed_from_parked). */
 static sl_status resolve_partition(sl_exec_context *exec, const sl_physical_op *plan, sl_hash_agg_global *g,
-                                   sl_hash_agg_local *l, sl_spill_file *input, uint32_t level, sl_spill_file **result,
-                                   sl_error *err)
+                                   sl_hash_agg_local *l, sl_spill_file *input, uint32_t level, uint32_t partition,
+                                   sl_spill_file **result, sl_error *err)
 {
     *result = NULL;
     sl_hash_table table;
@@ -492,6 +658,7 @@ static sl_status resolve_partition(sl_exec_context *exec, const sl_physical_op *
     uint32_t *rows = NULL;
     uint64_t *hashes = NULL;
     sl_batch *batch = NULL;
+    sl_spill_file *own = NULL;   /* this table's groups, sorted */
     sl_status st = sl_agg_table_init(plan, &g->layout, 0, exec->memory, AGG_NAME, &table, err);
     table_ready = st == SL_OK;
     if (st == SL_OK)
@@ -503,9 +670,14 @@ static sl_status resolve_partition(sl_exec_context *exec, const sl_physical_op *
         if (!rows || !hashes)
             st = sl_error_oom(err);
     }
-    if (st == SL_OK)
-        st = sl_spill_file_rewind(input, err);
-    while (st == SL_OK) {
+    if (st == SL_OK && level == 0 && g->parked_count > 0)
+        st = seed_from_parked(plan, g, l, &table, &first_seq, &first_capacity, partition, err);
+    if (st == SL_OK && input) {
+        st = sl_spill_file_finish(input, err);
+        if (st == SL_OK)
+            st = sl_spill_file_rewind(input, err);
+    }
+    while (st == SL_OK && input) {
         st = sl_spill_file_read(input, &batch, err);
         if (st != SL_OK || !batch)
             break;
@@ -513,9 +685,9 @@ static sl_status resolve_partition(sl_exec_context *exec, const sl_physical_op *
             st = sl_error_set(err, SL_ERR_CANCELLED, "query interrupted");
             break;
         }
-        /* the floor: an empty table always takes the first batch's groups; past the last
+        /* the floor (AGG_SPILL_FLOOR_GROUPS); past the last
          * level hash bits cannot split the rows further, so the table just grows */
-        table.never_refuse = table.entry_count == 0 || level >= AGG_SPILL_MAX_LEVEL;
+        table.never_refuse = table.entry_count < AGG_SPILL_FLOOR_GROUPS || level >= AGG_SPILL_MAX_LEVEL;
         uint32_t before = (uint32_t)table.entry_count, fresh = 0, spill_count = 0;
         if (batch->count > SL_BATCH_CAPACITY) {
             st = sl_error_set(err, SL_ERR_INTERNAL, AGG_NAME ": spill batch of %u rows", batch->count);
@@ -526,9 +698,19 @@ static sl_status resolve_partition(sl_exec_context *exec, const sl_physical_op *
         if (st == SL_OK && fresh > 0)
             st = sl_array_reserve((void **)&first_seq, &first_capacity, before + fresh, sizeof *first_seq, err);
         if (st == SL_OK) {
+            /* a group's key: the smallest sequence number of its rows (rows of a parallel
+             * run are not in sequence order in the file) */
             const int64_t *seq = SL_VECTOR_DATA(batch->columns[g->input_columns], int64_t);
             for (uint32_t k = 0; k < fresh; k++)
-                first_seq[before + k] = seq[sl_batch_row(batch, l->fold.fresh[k])];
+                first_seq[before + k] = INT64_MAX;
+            for (uint32_t i = 0; i < batch->count; i++) {
+                uint64_t id = l->fold.ids[i];
+                if (id == SL_HASH_TABLE_NO_ENTRY)
+                    continue;
+                int64_t key = seq[sl_batch_row(batch, i)];
+                if (key < first_seq[(uint32_t)id])
+                    first_seq[(uint32_t)id] = key;
+            }
         }
         if (st == SL_OK && spill_count > 0)
             st = spill_rows_out(exec, g, &sub, level + 1, batch, rows, hashes, spill_count, err);
@@ -536,11 +718,13 @@ static sl_status resolve_partition(sl_exec_context *exec, const sl_physical_op *
         batch = NULL;
     }
     if (st == SL_OK)
-        st = sl_spill_file_new(exec, g->result_types, g->result_columns + 1, result, err);
+        st = sl_spill_file_new(exec, g->result_types, g->result_columns + 1, &own, err);
     if (st == SL_OK) {
-        sl_agg_out out = { NULL, *result, g->result_columns };
-        st = output_table(plan, g, &table, first_seq, &out, err);
+        sl_agg_out out = { NULL, own, g->result_columns };
+        st = output_sorted(plan, g, &table, first_seq, &out, err);
     }
+    if (st == SL_OK)
+        st = sl_spill_file_finish(own, err);
     /* the table's memory goes before the sub-partitions are resolved */
     if (table_ready) {
         sl_agg_table_destroy_states(plan, &g->layout, &table);
@@ -550,11 +734,22 @@ static sl_status resolve_partition(sl_exec_context *exec, const sl_physical_op *
     sl_free(first_seq);
     sl_free(rows);
     sl_free(hashes);
-    if (st == SL_OK)
-        st = resolve_set(exec, plan, g, l, &sub, level + 1, &(sl_agg_out){ NULL, *result, g->result_columns }, err);
+    bool has_sub = false;
+    for (uint32_t p = 0; p < AGG_SPILL_FANOUT; p++)
+        has_sub |= sub.files[p] != NULL;
+    if (st == SL_OK && !has_sub) {
+        *result = own;   /* no sub-partitions: the table's groups are the result */
+        own = NULL;
+    } else if (st == SL_OK) {
+        st = sl_spill_file_new(exec, g->result_types, g->result_columns + 1, result, err);
+        if (st == SL_OK)
+            st = resolve_set(exec, plan, g, l, &sub, level + 1, own, &(sl_agg_out){ NULL, *result, g->result_columns },
+                             err);
+        if (st == SL_OK)
+            st = sl_spill_file_finish(*result, err);
+    }
+    sl_spill_file_free(own);
     spill_set_free(&sub);
-    if (st == SL_OK)
-        st = sl_spill_file_finish(*result, err);
     if (st != SL_OK) {
         sl_spill_file_free(*result);
         *result = NULL;
@@ -562,31 +757,37 @@ static sl_status resolve_partition(sl_exec_context *exec, const sl_physical_op *
     return st;
 }
 
-/* Resolves every partition of `set` (level `level`) and merges their results into `out`
- * in sequence order. Each input file is freed once resolved. */
+/* Resolves every partition of `set` (level `level`; at level 0 after a parallel run also
+ * the partitions that only the parked tables hold) and merges their results, plus
+ * `extra` (a sorted result file, may be NULL), into `out` in sequence order. Each input
+ * file is freed once resolved. */
 static sl_status resolve_set(sl_exec_context *exec, const sl_physical_op *plan, sl_hash_agg_global *g,
-                             sl_hash_agg_local *l, sl_agg_spill_set *set, uint32_t level, sl_agg_out *out,
-                             sl_error *err)
+                             sl_hash_agg_local *l, sl_agg_spill_set *set, uint32_t level, sl_spill_file *extra,
+                             sl_agg_out *out, sl_error *err)
 {
-    sl_spill_file *results[AGG_SPILL_FANOUT];
+    sl_spill_file *results[AGG_SPILL_FANOUT + 1];
     uint32_t result_count = 0;
     sl_status st = SL_OK;
+    bool parked = level == 0 && g->parked_count > 0;
     for (uint32_t p = 0; p < AGG_SPILL_FANOUT && st == SL_OK; p++) {
-        if (!set->files[p])
+        if (!set->files[p] && !parked)
             continue;
-        st = sl_spill_file_finish(set->files[p], err);
         sl_spill_file *result = NULL;
-        if (st == SL_OK)
-            st = resolve_partition(exec, plan, g, l, set->files[p], level, &result, err);
+        st = resolve_partition(exec, plan, g, l, set->files[p], level, p, &result, err);
         sl_spill_file_free(set->files[p]);
         set->files[p] = NULL;
         if (result)
             results[result_count++] = result;
     }
+    if (parked)
+        free_parked(plan, g);   /* every partition absorbed its entries */
+    if (extra)
+        results[result_count++] = extra;
     if (st == SL_OK && result_count > 0)
         st = merge_results(g, results, result_count, out, err);
     for (uint32_t k = 0; k < result_count; k++)
-        sl_spill_file_free(results[k]);
+        if (results[k] != extra)
+            sl_spill_file_free(results[k]);
     return st;
 }
 
@@ -684,14 +885,13 @@ static sl_status ensure_local_target(sl_exec_context *exec, const sl_physical_op
         return SL_OK;
     SL_TRY(sl_hash_table_init(&l->table, g->table.key_types, g->layout.group_count, g->layout.payload_size, 0,
                               exec->memory, AGG_NAME, err));
-    /* thread-local pre-aggregation does not spill (its partial states have no disk
-     * format): it is counted against the limit but not refused */
-    l->table.never_refuse = true;
     l->table_ready = true;
     return SL_OK;
 }
 
-/* A worker's batch of morsel `morsel`: into its local table, recording new entries' run. */
+/* A worker's batch of morsel `morsel`: into its local table, recording new entries' run
+ * and first-row order keys. Once the table cannot grow, the rows of groups it does not
+ * hold go to the global spill files (see "spilling"). */
 static sl_status sink_local(sl_op_context *ctx, const sl_physical_op *plan, sl_hash_agg_global *g,
                             sl_hash_agg_local *l, const sl_batch *in, uint64_t morsel, sl_error *err)
 {
@@ -704,9 +904,57 @@ static sl_status sink_local(sl_op_context *ctx, const sl_physical_op *plan, sl_h
     SL_TRY(ensure_local_target(ctx->exec, plan, g, l, err));
     if (g->layout.group_count == 0)
         return sink_batch(g, l, plan, in, NULL, l->single, err);
+    if ((int64_t)morsel != l->morsel) {
+        l->morsel = (int64_t)morsel;
+        l->morsel_rows = 0;
+    }
+    int64_t base = (int64_t)(morsel << 32 | l->morsel_rows);
+    l->morsel_rows += in->count;
+    if (in->count > l->spill_capacity) {
+        sl_free(l->spill_rows);
+        sl_free(l->spill_hashes);
+        l->spill_rows = sl_malloc(sizeof *l->spill_rows * in->count);
+        l->spill_hashes = sl_malloc(sizeof *l->spill_hashes * in->count);
+        l->spill_capacity = 0;
+        if (!l->spill_rows || !l->spill_hashes)
+            return sl_error_oom(err);
+        l->spill_capacity = in->count;
+    }
     uint32_t before = l->table.partitions[0].entry_count;
-    SL_TRY(sink_batch(g, l, plan, in, &l->table, NULL, err));
+    l->table.never_refuse = before < AGG_SPILL_FLOOR_GROUPS;   /* the floor */
+    uint32_t fresh = 0, spill_count = 0;
+    SL_TRY(sl_agg_fold_bounded(plan, &g->layout, &l->fold, in, &l->table, &g->distinct, &l->frozen, &fresh,
+                               l->spill_rows, l->spill_hashes, &spill_count, err));
     uint32_t after = l->table.partitions[0].entry_count;
+    if (fresh > 0) {
+        SL_TRY(sl_array_reserve((void **)&l->first_key, &l->first_capacity, after, sizeof *l->first_key, err));
+        for (uint32_t k = 0; k < fresh; k++)
+            l->first_key[before + k] = base + l->fold.fresh[k];
+    }
+    if (spill_count > 0) {
+        atomic_store(&g->parallel_spilled, true);
+        sl_vector *seq = sl_vector_new(sl_type_make(SL_TYPE_BIGINT), in->length ? in->length : 1);
+        sl_vector **columns = sl_malloc(sizeof *columns * (g->input_columns + 1));
+        sl_status st = (!seq || !columns) ? sl_error_oom(err) : SL_OK;
+        if (st == SL_OK) {
+            int64_t *seq_data = SL_VECTOR_DATA(seq, int64_t);
+            for (uint32_t i = 0; i < in->count; i++)
+                seq_data[sl_batch_row(in, i)] = base + i;
+            for (uint32_t c = 0; c < g->input_columns; c++)
+                columns[c] = in->columns[c];
+            columns[g->input_columns] = seq;
+            sl_batch view = *in;
+            view.columns = columns;
+            pthread_mutex_lock(&g->lock);
+            g->spilled = true;
+            st = spill_rows_out(ctx->exec, g, &g->spill, 0, &view, l->spill_rows, l->spill_hashes, spill_count, err);
+            pthread_mutex_unlock(&g->lock);
+        }
+        if (seq)
+            sl_vector_unref(seq);
+        sl_free(columns);
+        SL_TRY(st);
+    }
     if (after == before)
         return SL_OK;
     if (l->run_count > 0 && l->runs[l->run_count - 1].morsel == morsel) {
@@ -757,9 +1005,15 @@ static sl_status hash_agg_combine(sl_op_context *ctx, const sl_physical_op *plan
         if (st == SL_OK)
             st = sl_array_reserve((void **)&g->runs, &g->run_capacity, g->run_count + l->run_count, sizeof *g->runs,
                                   err);
+        if (st == SL_OK)
+            st = sl_array_reserve((void **)&g->parked_keys, &g->parked_keys_capacity, g->parked_count + 1,
+                                  sizeof *g->parked_keys, err);
         if (st == SL_OK) {
             uint32_t t = (uint32_t)g->parked_count++;
             g->parked[t] = l->table;          /* moved: the local no longer owns it */
+            g->parked_keys[t] = l->first_key;
+            l->first_key = NULL;
+            l->first_capacity = 0;
             l->table_ready = false;
             for (size_t r = 0; r < l->run_count; r++) {
                 g->runs[g->run_count] = l->runs[r];
@@ -776,6 +1030,8 @@ static sl_status hash_agg_combine(sl_op_context *ctx, const sl_physical_op *plan
 static sl_status hash_agg_finalize(sl_exec_context *exec, const sl_physical_op *plan, void *global, sl_error *err)
 {
     sl_hash_agg_global *g = global;
+    if (atomic_load(&g->parallel_spilled))
+        return SL_OK;   /* the parked tables are resolved partition by partition (source) */
     pthread_mutex_lock(&g->lock);
     sl_status st = merge_parked(plan, g, err);
     pthread_mutex_unlock(&g->lock);
@@ -843,7 +1099,7 @@ static sl_status hash_agg_source(sl_op_context *ctx, const sl_physical_op *plan,
     sl_hash_table_free(&g->table);
     g->table_ready = false;
     sl_agg_distinct_free(&g->layout, &g->distinct);
-    return resolve_set(ctx->exec, plan, g, local, &g->spill, 0, &out, err);
+    return resolve_set(ctx->exec, plan, g, local, &g->spill, 0, NULL, &out, err);
 }
 
 const sl_operator_type sl_hash_aggregate_operator = {

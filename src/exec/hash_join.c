@@ -481,12 +481,19 @@ static sl_status write_partitioned(sl_exec_context *exec, sl_spill_file **files,
     uint32_t *part_rows = sl_malloc(sizeof *part_rows * count);
     if (!part_rows)
         return sl_error_oom(err);
+    /* counting sort of the rows by partition (stable: input order within a partition) */
+    uint32_t start[JOIN_SPILL_FANOUT + 1] = { 0 };
+    for (uint32_t i = 0; i < count; i++)
+        start[join_partition(hashes[i]) + 1]++;
+    for (uint32_t p = 0; p < JOIN_SPILL_FANOUT; p++)
+        start[p + 1] += start[p];
+    uint32_t cursor[JOIN_SPILL_FANOUT];
+    memcpy(cursor, start, sizeof cursor);
+    for (uint32_t i = 0; i < count; i++)
+        part_rows[cursor[join_partition(hashes[i])]++] = rows[i];
     sl_status st = SL_OK;
     for (uint32_t p = 0; p < JOIN_SPILL_FANOUT && st == SL_OK; p++) {
-        uint32_t m = 0;
-        for (uint32_t i = 0; i < count; i++)
-            if (join_partition(hashes[i]) == p)
-                part_rows[m++] = rows[i];
+        uint32_t m = start[p + 1] - start[p];
         if (m == 0)
             continue;
         if (!files[p])
@@ -495,7 +502,7 @@ static sl_status write_partitioned(sl_exec_context *exec, sl_spill_file **files,
             break;
         sl_batch b = *view;
         b.column_count = column_count;
-        b.sel = part_rows;
+        b.sel = part_rows + start[p];
         b.sel_buffer = NULL;
         b.count = m;
         b.change = NULL;
