@@ -417,71 +417,136 @@ static bool run_dot_command(shell *sh, char *line, bool *ok)
 
 /* Runs a whole script: dot commands on their own lines (outside a statement) and SQL.
  * Returns false after the first error when bailing. */
+/* A script being run line by line (a file, -c, or stdin as it arrives): statements run
+ * as soon as their last line is in, so `producer | sluice` works on an endless stream. */
+typedef struct script_state {
+    char *statement;             /* lines of the statement being read, each ending in '\n' */
+    size_t stmt_len, stmt_cap;
+    int stmt_line, line_no;
+    bool ok;
+    bool quit;                   /* .quit / .exit was read, or an error stopped a -bail script */
+} script_state;
+
+static void script_begin(script_state *st)
+{
+    memset(st, 0, sizeof *st);
+    st->stmt_line = 1;
+    st->ok = true;
+}
+
+/* Feeds one line (without its newline). */
+static void script_line(shell *sh, script_state *st, const char *p, size_t n)
+{
+    if (st->quit)
+        return;
+    st->line_no++;
+    if (st->stmt_len + n + 2 > st->stmt_cap) {
+        size_t cap = st->stmt_cap ? st->stmt_cap : 4096;
+        while (cap < st->stmt_len + n + 2)
+            cap *= 2;
+        char *grown = realloc(st->statement, cap);
+        if (!grown) {
+            fprintf(stderr, "Error: out of memory reading the script\n");
+            st->ok = false;
+            st->quit = true;
+            return;
+        }
+        st->statement = grown;
+        st->stmt_cap = cap;
+    }
+    char *statement = st->statement;
+    statement[st->stmt_len] = 0;
+    if (is_blank_sql(statement) && p[0] == '.') {
+        char *line = strndup(p, n);
+        bool dot_ok;
+        bool go_on = run_dot_command(sh, line, &dot_ok);
+        free(line);
+        st->stmt_len = 0;
+        if (!go_on) {
+            st->quit = true;
+            return;
+        }
+        if (!dot_ok) {
+            sh->errors++;
+            st->ok = false;
+            if (sh->bail)
+                st->quit = true;
+        }
+        return;
+    }
+    if (is_blank_sql(statement)) {
+        st->stmt_len = 0;
+        st->stmt_line = st->line_no;
+    }
+    memcpy(statement + st->stmt_len, p, n);
+    st->stmt_len += n;
+    statement[st->stmt_len++] = '\n';
+    statement[st->stmt_len] = 0;
+    if (!sl_sql_is_complete(statement))
+        return;
+    size_t consumed;
+    if (!run_statements(sh, statement, st->stmt_line, true, &consumed)) {
+        st->ok = false;
+        st->stmt_len = 0;
+        st->stmt_line = st->line_no + 1;
+        if (sh->bail)
+            st->quit = true;
+    } else {
+        st->stmt_len = keep_rest(statement, st->stmt_len, consumed, &st->stmt_line);
+        if (is_blank_sql(statement)) {
+            st->stmt_len = 0;
+            st->stmt_line = st->line_no + 1;
+        }
+    }
+}
+
+/* Runs what is left (a last statement without ';'); returns whether all went well. */
+static bool script_end(shell *sh, script_state *st)
+{
+    if (st->statement) {
+        st->statement[st->stmt_len] = 0;
+        if ((st->ok || !sh->bail) && !st->quit && !is_blank_sql(st->statement)) {
+            if (!run_sql(sh, st->statement, st->stmt_line))
+                st->ok = false;
+        }
+    }
+    free(st->statement);
+    st->statement = NULL;
+    return st->ok;
+}
+
 static bool run_script(shell *sh, const char *text, bool *quit)
 {
-    size_t len = strlen(text);
-    char *statement = malloc(len + 2);   /* each line gets a newline, the last may lack one */
-    size_t stmt_len = 0;
-    int stmt_line = 1, line_no = 0;
+    script_state st;
+    script_begin(&st);
     const char *p = text;
-    *quit = false;
-    bool ok = true;
-    while (*p) {
+    while (*p && !st.quit) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        line_no++;
-        statement[stmt_len] = 0;
-        if (is_blank_sql(statement) && p[0] == '.') {
-            char *line = strndup(p, n);
-            bool dot_ok;
-            bool go_on = run_dot_command(sh, line, &dot_ok);
-            free(line);
-            stmt_len = 0;
-            if (!go_on) {
-                *quit = true;
-                break;
-            }
-            if (!dot_ok) {
-                sh->errors++;
-                ok = false;
-                if (sh->bail)
-                    break;
-            }
-        } else {
-            if (is_blank_sql(statement)) {
-                stmt_len = 0;
-                stmt_line = line_no;
-            }
-            memcpy(statement + stmt_len, p, n);
-            stmt_len += n;
-            statement[stmt_len++] = '\n';
-            statement[stmt_len] = 0;
-            if (sl_sql_is_complete(statement)) {
-                size_t consumed;
-                if (!run_statements(sh, statement, stmt_line, true, &consumed)) {
-                    ok = false;
-                    stmt_len = 0;
-                    stmt_line = line_no + 1;
-                    if (sh->bail)
-                        break;
-                } else {
-                    stmt_len = keep_rest(statement, stmt_len, consumed, &stmt_line);
-                    if (is_blank_sql(statement)) {
-                        stmt_len = 0;
-                        stmt_line = line_no + 1;
-                    }
-                }
-            }
-        }
+        script_line(sh, &st, p, n);
         p = nl ? nl + 1 : p + n;
     }
-    statement[stmt_len] = 0;
-    if ((ok || !sh->bail) && !*quit && !is_blank_sql(statement)) {
-        if (!run_sql(sh, statement, stmt_line))
-            ok = false;
-    }
-    free(statement);
+    bool quit_read = st.quit && (st.ok || !sh->bail);
+    bool ok = script_end(sh, &st);
+    *quit = quit_read;
     return ok;
+}
+
+/* Runs statements from a stream as they arrive (stdin that is not a terminal). */
+static bool run_stream(shell *sh, FILE *in)
+{
+    script_state st;
+    script_begin(&st);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while (!st.quit && (n = getline(&line, &cap, in)) >= 0) {
+        if (n > 0 && line[n - 1] == '\n')
+            n--;
+        script_line(sh, &st, line, (size_t)n);
+    }
+    free(line);
+    return script_end(sh, &st);
 }
 
 static char *slurp(FILE *f)
@@ -673,10 +738,7 @@ int main(int argc, char **argv)
         sh.bail = false;
         interactive_loop(&sh);
     } else {
-        char *text = slurp(stdin);
-        bool quit;
-        status = text && run_script(&sh, text, &quit) ? 0 : 1;
-        free(text);
+        status = run_stream(&sh, stdin) ? 0 : 1;
     }
     sluice_disconnect(sh.conn);
     sluice_close(sh.db);

@@ -922,6 +922,13 @@ static sl_status sink_local(sl_op_context *ctx, const sl_physical_op *plan, sl_h
     }
     uint32_t before = l->table.partitions[0].entry_count;
     l->table.never_refuse = before < AGG_SPILL_FLOOR_GROUPS;   /* the floor */
+    /* the parked tables stay in memory while the partitions are resolved (their partial
+     * states cannot be spilled), so the workers' tables take at most half the limit and
+     * leave the other half to the resolution */
+    sl_memory *memory = ctx->exec->memory;
+    if (!l->frozen && !l->table.never_refuse && memory &&
+        atomic_load((_Atomic int64_t *)&memory->reserved) > memory->limit / 2)
+        l->frozen = true;
     uint32_t fresh = 0, spill_count = 0;
     SL_TRY(sl_agg_fold_bounded(plan, &g->layout, &l->fold, in, &l->table, &g->distinct, &l->frozen, &fresh,
                                l->spill_rows, l->spill_hashes, &spill_count, err));
