@@ -28,7 +28,7 @@
  *
  * Lifetimes: the states live in the global state's hash table; free_global calls each
  * aggregate's destroy() on every state. Memory is reserved against exec->memory as the
- * table grows; a refusal fails with SL_ERR_OOM naming the operator and memory_limit.
+ * table grows; a refusal makes the operator spill (see "spilling" below).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -308,23 +308,31 @@ static sl_status sink_batch(sl_hash_agg_global *g, sl_hash_agg_local *l, const s
 /* ------------------------------------------------------------------ spilling
  *
  * The serial sink folds with sl_agg_fold_bounded: while the group table can grow it
- * behaves like sl_agg_fold. When the reservation for growing it is refused, the table is
- * frozen: it gets no new groups, rows of groups already in it are still folded into it,
- * and the rows of every other group are written, with their input sequence number, to
- * one of AGG_SPILL_FANOUT spill files chosen by bits of the group hash. Raw rows (not
- * partial states) are spilled, so every aggregate works unchanged (DISTINCT, ORDER BY,
- * string_agg see each group's rows in input order) and a group's rows are either all in
- * memory or all in one partition file.
+ * behaves like sl_agg_fold. When the reservation for growing it is refused (past a floor
+ * of AGG_SPILL_FLOOR_GROUPS groups), the table is frozen: it gets no new groups, rows of
+ * groups already in it are still folded into it, and the rows of every other group are
+ * written, with an order key (the row's input sequence number), to one of
+ * AGG_SPILL_FANOUT spill files chosen by bits of the group hash. Raw rows (not partial
+ * states, which have no disk format) are spilled, so every aggregate works unchanged
+ * (DISTINCT, ORDER BY, string_agg see each group's rows in input order) and a group's
+ * rows are either all in memory or all in one partition file.
  *
- * The source emits the in-memory groups, frees the table, then resolves each partition:
- * its rows are folded into a fresh table the same way (a partition that still does not
- * fit spills into sub-partitions by the next hash bits, recursively) and its finalized
- * groups are written to a result file in first-appearance order. Since a frozen table's
- * groups all appeared before any spilled row, and rows stay in input order in every file,
- * "the table's groups, then the sub-partitions' result files merged by first sequence
- * number" is the partition's first-appearance order; merging the top partitions' result
- * files by sequence number after the in-memory groups therefore reproduces exactly the
- * group order of an in-memory run. */
+ * The source emits the in-memory groups (all of them appeared before any spilled row:
+ * the table froze before), frees the table, then resolves each partition: its rows are
+ * folded into a fresh table the same way (a partition that still does not fit spills into
+ * sub-partitions by the next hash bits, recursively); the table's groups, each keyed by
+ * the smallest order key of its rows, are written sorted by that key to a result file,
+ * which is merged with the sub-partitions' result files. Merging the partitions' result
+ * files by key after the in-memory groups reproduces exactly the group order of an
+ * in-memory run.
+ *
+ * Parallel runs (parallel_sink) spill the same way per worker: a worker's table freezes
+ * when refused (or once half the limit is in use: the parked tables stay in memory while
+ * the partitions are resolved), rows go to the shared partition files under the lock, and
+ * every entry and spilled row carries the order key morsel << 32 | row within the morsel.
+ * Finalize then does not merge the parked tables: each top-level partition first absorbs
+ * the parked entries it hashes to (seed_from_parked: states combined, key = the smallest),
+ * then folds its rows as above, so values and group order equal the single-instance run's. */
 
 typedef struct sl_agg_out sl_agg_out;
 static sl_status resolve_set(sl_exec_context *exec, const sl_physical_op *plan, sl_hash_agg_global *g,

@@ -30,8 +30,8 @@
  * NULL probe columns before END is forwarded.
  *
  * Memory: the row store, the hash table and the chain/flag arrays reserve against
- * exec->memory; a refused reservation fails with SL_ERR_OOM (spilling comes later: the
- * hash table is already partitioned by hash radix bits).
+ * exec->memory; a refused reservation turns the join into a Grace hash join (see
+ * "spilling" below), except a MARK join with a residual condition (SL_ERR_OOM).
  */
 #include <pthread.h>
 

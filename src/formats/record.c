@@ -503,6 +503,9 @@ static sl_status json_object_row(sl_record_decoder *d, const char *buf, const sl
         if (col < 0)
             continue;   /* extra field: ignored */
         uint32_t c = (uint32_t)col;
+        if (d->filled[c] == d->stamp)   /* {"v": 1, "v": 2}: which one was meant? */
+            return record_fail(err, origin, "duplicate key \"%.*s\" (column %s)", (int)(m->key_len > 64 ? 64 : m->key_len),
+                               buf + m->key_start, d->config.names[c]);
         d->filled[c] = d->stamp;
         sl_vector *v = d->batch->columns[c];
         if (m->kind == SL_JSON_NULL) {
