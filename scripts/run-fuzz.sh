@@ -33,7 +33,7 @@ fi
 SAN="address,undefined"
 CFLAGS=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined
         -D_GNU_SOURCE -Wno-unused-command-line-argument -Iinclude -Isrc)
-LIBS=(-lpcre2-8 -lxxhash -lsnappy -lzstd -llz4 -lz -lm -lpthread)
+LIBS=(-lpcre2-8 -lxxhash -lsnappy -lzstd -llz4 -lz -lnats -lavro -lrdkafka -lm -lpthread)
 
 mkdir -p "$OUT/obj" "$OUT/artifacts"
 export OUT

@@ -413,8 +413,9 @@ static sl_status reserve_rows(sl_hash_join_global *g, const sl_physical_op *plan
  * their key hash (the stored build columns, the key values and the row's build sequence
  * number), and the in-memory build is freed. Every probe row then goes to the probe file
  * of its partition with its order tags: its probe batch (a serial counter, or morsel and
- * batch within the morsel in a parallel probe), its row within the batch and its probe
- * instance. Rows with a NULL `=` key go to partition 0 (they match nothing; their fate
+ * batch within the morsel should the probe run in parallel; today a spilled join's probe
+ * runs single-instance, see sl_hash_join_parallel_probe), its row within the batch and
+ * its probe instance. Rows with a NULL `=` key go to partition 0 (they match nothing; their fate
  * depends only on the join type and the build's global flags, which partition 0 carries).
  *
  * When the last probe instance ends, each partition is joined on its own: an in-memory
@@ -1057,7 +1058,7 @@ static sl_status build_partition(sl_exec_context *exec, const sl_physical_op *pl
     *out = sub;
     sub->can_spill = false;
     sub->table.never_refuse = true;
-    /* rows of a partition are not refused: stop accounting for the store and row arrays */
+    /* a partition's rows are not refused: the store and row arrays are charged once built */
     sub->rows.memory = NULL;
     sub->memory = NULL;
     sl_hash_join_local local;
@@ -1097,6 +1098,23 @@ static sl_status build_partition(sl_exec_context *exec, const sl_physical_op *pl
     sub->build_row_count = g->build_row_count;
     if (st == SL_OK)
         st = finish_build(plan, sub, err);
+    if (st == SL_OK && exec->memory) {
+        /* charge what was built unaccounted (store chunks as the row store counts them,
+         * row arrays): counted against the limit, never refused; released by free */
+        int64_t chunk = 64;
+        for (uint32_t c = 0; c < sub->rows.column_count; c++)
+            chunk += (int64_t)sl_type_width(sub->rows.types[c]) * SL_BATCH_CAPACITY + SL_BATCH_CAPACITY / 8;
+        int64_t store_bytes = chunk * (int64_t)sub->rows.chunk_count;
+        bool flags = sl_join_needs_build_flags(plan->join_type);
+        int64_t array_bytes = (int64_t)(sub->row_capacity * (sizeof(uint32_t) + (flags ? 1 : 0)));
+        if (sub->finalized && !sub->keys_only)
+            array_bytes += (int64_t)(((size_t)sub->table.entry_count + 1 + sub->rows.row_count) * sizeof(uint32_t));
+        sl_memory_release(exec->memory, -(store_bytes + array_bytes));
+        sub->rows.memory = exec->memory;
+        sub->rows.reserved = store_bytes;
+        sub->memory = exec->memory;
+        sub->reserved = array_bytes;
+    }
     return st;
 }
 

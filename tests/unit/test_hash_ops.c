@@ -189,6 +189,9 @@ static int64_t read_value(const sl_vector *v, uint32_t row)
     }
 }
 
+/* Rows the last run() wrote to spill files (exec->spill). */
+static int64_t last_spilled_rows;
+
 /* Runs the plan; collects the result rows. Returns the status; err filled. */
 static sl_status run(sl_physical_op *root, rowset *out, uint32_t width, sl_error *err, int64_t memory_limit)
 {
@@ -216,6 +219,7 @@ static sl_status run(sl_physical_op *root, rowset *out, uint32_t width, sl_error
     }
     sl_free(batches);
     CHECK_EQ_INT(memory.reserved, 0);
+    last_spilled_rows = atomic_load(&exec.spill.rows_written);
     return st;
 }
 
@@ -463,18 +467,52 @@ static void test_cross_product(void)
     }
 }
 
-static void test_join_memory_limit(void)
+/* A build side over the memory limit makes HASH_JOIN spill (a Grace join): every join type,
+ * NULL keys, `=` and IS NOT DISTINCT FROM keys, with and without a residual condition, must
+ * equal the reference and produce the rows in the order of the in-memory run. A MARK join
+ * with a residual condition cannot spill: a clear SL_ERR_OOM. */
+static void test_join_spills(void)
 {
-    side l = make_side(100, 50, 1, 0, 0, 10, 0);
-    side r = make_side(20000, 5000, 1, 0, 0, 10, 0);
+    side l = make_side(1500, 4999, 7, 13, 5, 100, 17);
+    side r = make_side(20000, 5003, 3, 11, 3, 50, 0);
     sl_table *lt = make_table(l.k, l.v, l.n), *rt = make_table(r.k, r.v, r.n);
-    sl_physical_op *j = join_plan(SL_POP_HASH_JOIN, SL_JOIN_INNER, lt, rt, false, false);
-    rowset got;
-    sl_error err;
-    CHECK_EQ_INT(run(result(j), &got, 4, &err, 64 * 1024), SL_ERR_OOM);
-    CHECK(strstr(err.message, "HASH_JOIN") != NULL);
-    CHECK(strstr(err.message, "memory_limit") != NULL);
-    free(got.values);
+    for (int type = SL_JOIN_INNER; type <= SL_JOIN_MARK; type++) {
+        for (int nulleq = 0; nulleq < 2; nulleq++)
+            for (int cond = 0; cond < 2; cond++) {
+                if (type == SL_JOIN_MARK && nulleq)
+                    continue;
+                sl_physical_op *j = join_plan(SL_POP_HASH_JOIN, (sl_join_type)type, lt, rt, nulleq, cond);
+                rowset got, in_memory, want;
+                sl_error err;
+                sl_status st = run(result(j), &got, j->column_count, &err, 64 * 1024);
+                if (type == SL_JOIN_MARK && cond) {
+                    CHECK_EQ_INT(st, SL_ERR_OOM);
+                    CHECK(strstr(err.message, "HASH_JOIN") != NULL);
+                    CHECK(strstr(err.message, "memory_limit") != NULL);
+                    free(got.values);
+                    continue;
+                }
+                if (st != SL_OK)
+                    fprintf(stderr, "  spilling %s join failed: %s\n", type_names[type], err.message);
+                CHECK_OK(st);
+                CHECK(last_spilled_rows > 0);
+                CHECK_OK(run(result(j), &in_memory, j->column_count, &err, 0));
+                CHECK(last_spilled_rows == 0);
+                /* same rows in the same order as in memory */
+                CHECK(got.count == in_memory.count &&
+                      (got.count == 0 ||
+                       memcmp(got.values, in_memory.values, sizeof(int64_t) * got.count * got.width) == 0));
+                join_reference((sl_join_type)type, &l, &r, nulleq, cond, false, &want);
+                bool same = rowset_equal(&got, &want);
+                if (!same)
+                    fprintf(stderr, "  spilling %s join (null_equal=%d cond=%d) differs\n", type_names[type], nulleq,
+                            cond);
+                CHECK(same);
+                free(got.values);
+                free(in_memory.values);
+                free(want.values);
+            }
+    }
     free_table(lt);
     free_table(rt);
 }
@@ -590,6 +628,39 @@ static void test_aggregate(void)
 
 /* ------------------------------------------------------------------ set operations */
 
+/* A group table over the memory limit makes HASH_AGGREGATE spill: the groups, their
+ * values and their order equal the in-memory run's (sum, count, min, max, count DISTINCT). */
+static void test_aggregate_spills(void)
+{
+    side l = make_side(60000, 20011, 7, 13, 5, 1000, 17);
+    sl_table *lt = make_table(l.k, l.v, l.n);
+    sl_expr **aggs = sl_arena_alloc(&arena, sizeof(sl_expr *) * 4);
+    aggs[0] = agg("sum", col(1, SL_TYPE_INTEGER));
+    aggs[1] = agg("count", col(1, SL_TYPE_INTEGER));
+    aggs[2] = agg("max", col(1, SL_TYPE_INTEGER));
+    aggs[3] = agg("count", col(1, SL_TYPE_INTEGER));
+    aggs[3]->distinct = true;
+    sl_physical_op *plan = result(agg_plan(lt, 1, aggs, 4));
+    rowset in_memory, got;
+    sl_error err;
+    CHECK_OK(run(plan, &in_memory, 5, &err, 0));
+    CHECK(last_spilled_rows == 0);
+    CHECK(in_memory.count == 20012);   /* 20011 keys and NULL */
+    int64_t limits[] = { 64 * 1024, 512 * 1024, 2 * 1024 * 1024 };
+    for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
+        sl_status st = run(plan, &got, 5, &err, limits[i]);
+        if (st != SL_OK)
+            fprintf(stderr, "  spilling aggregate failed: %s\n", err.message);
+        CHECK_OK(st);
+        CHECK(last_spilled_rows > 0);
+        CHECK(got.count == in_memory.count &&
+              memcmp(got.values, in_memory.values, sizeof(int64_t) * got.count * got.width) == 0);
+        free(got.values);
+    }
+    free(in_memory.values);
+    free_table(lt);
+}
+
 static void test_set_operations(void)
 {
     side l = make_side(6000, 40, 1, 17, 2, 3, 0);
@@ -694,6 +765,29 @@ static void fault_injection(sl_physical_op *root, uint32_t width)
     CHECK(!"fault injection did not converge");
 }
 
+/* fault_injection under a memory limit small enough to spill: the spill paths' failures
+ * (files, partitions, merges) leave nothing behind either. */
+static void fault_injection_spilling(sl_physical_op *root, uint32_t width, int64_t limit)
+{
+    rowset got;
+    sl_error err;
+    CHECK_OK(run(root, &got, width, &err, limit));
+    CHECK(last_spilled_rows > 0);
+    free(got.values);
+    /* every allocation of the first 400, then every 11th (a spilling run allocates a lot:
+     * failing each one would take minutes) */
+    for (int64_t n = 1; n < 200000; n += n < 400 ? 1 : 11) {
+        sl_alloc_fail_after(n);
+        sl_status st = run(root, &got, width, &err, limit);
+        sl_alloc_fail_after(0);
+        free(got.values);
+        if (st == SL_OK)
+            return;
+        CHECK(st == SL_ERR_OOM);
+    }
+    CHECK(!"fault injection did not converge");
+}
+
 static void test_fault_injection(void)
 {
     side l = make_side(2100, 97, 7, 13, 5, 100, 17);
@@ -701,6 +795,8 @@ static void test_fault_injection(void)
     sl_table *lt = make_table(l.k, l.v, l.n), *rt = make_table(r.k, r.v, r.n);
     fault_injection(result(join_plan(SL_POP_HASH_JOIN, SL_JOIN_FULL, lt, rt, false, true)), 4);
     fault_injection(result(join_plan(SL_POP_HASH_JOIN, SL_JOIN_MARK, lt, rt, false, true)), 3);
+    fault_injection_spilling(result(join_plan(SL_POP_HASH_JOIN, SL_JOIN_FULL, lt, lt, false, true)), 4, 24 * 1024);
+    fault_injection_spilling(result(join_plan(SL_POP_HASH_JOIN, SL_JOIN_ANTI, lt, lt, false, false)), 2, 24 * 1024);
     sl_table *small = make_table(l.k, l.v, 40);
     fault_injection(result(join_plan(SL_POP_NESTED_LOOP_JOIN, SL_JOIN_LEFT, small, rt, false, true)), 4);
     free_table(small);
@@ -709,6 +805,10 @@ static void test_fault_injection(void)
     aggs[1] = agg("count", col(1, SL_TYPE_INTEGER));
     aggs[1]->distinct = true;
     fault_injection(result(agg_plan(lt, 1, aggs, 2)), 3);
+    side many = make_side(20000, 30011, 7, 13, 5, 100, 17);
+    sl_table *mt = make_table(many.k, many.v, many.n);
+    fault_injection_spilling(result(agg_plan(mt, 1, aggs, 2)), 3, 64 * 1024);
+    free_table(mt);
     sl_physical_op *op = node(SL_POP_SET_OPERATION, 2);
     op->children[0] = scan(lt);
     op->children[1] = scan(rt);
@@ -730,7 +830,8 @@ int main(void)
     CHECK_RUN(test_single_join);
     CHECK_RUN(test_mark_nulls);
     CHECK_RUN(test_cross_product);
-    CHECK_RUN(test_join_memory_limit);
+    CHECK_RUN(test_join_spills);
+    CHECK_RUN(test_aggregate_spills);
     CHECK_RUN(test_aggregate);
     CHECK_RUN(test_set_operations);
     CHECK_RUN(test_fault_injection);
