@@ -35,7 +35,8 @@
  * plus the options common to every source (connector.h).
  *
  * Columns: declared (required), decoded from the message value by formats/record.h; the
- * metadata columns _key, _partition, _offset and _timestamp come from the decoder's origin.
+ * metadata columns _key, _partition, _offset, _timestamp and _headers (a JSON object text) come
+ * from the decoder's origin.
  *
  * Splits and batches. split_count is the topic's partition count at scan start; split i
  * is partition i. poll() takes what librdkafka has fetched (never waits), decodes each
@@ -72,6 +73,7 @@
 #include "connect/connector.h"
 #include "connect/kafka_common.h"
 #include "formats/record.h"
+#include "formats/text_parse.h"
 
 #define ME "kafka"
 #define KAFKA_MAX_MESSAGES 1024           /* messages taken from librdkafka per poll */
@@ -125,6 +127,9 @@ typedef struct kafka_ready {
 typedef struct kafka_scan {
     const kafka_bind *bind;
     char what[300];                  /* "source 'x' (topic 't')" for messages */
+    bool wants_headers;              /* a _headers column is read */
+    char *headers;                   /* the current message's headers as JSON text (owned) */
+    size_t headers_length, headers_capacity;
     rd_kafka_t *consumer;
     rd_kafka_queue_t *queue;
     rd_kafka_t *dead_letter;         /* producer for dead_letter_topic; NULL none */
@@ -463,6 +468,7 @@ static void kafka_free(void *state)
         sl_record_decoder_free(s->partitions[i].decoder);
     sl_free(s->ready);
     sl_free(s->partitions);
+    sl_free(s->headers);
     sl_free(s);
 }
 
@@ -540,6 +546,8 @@ static sl_status kafka_init(const void *bind_data, sl_exec_context *exec, void *
                                                     .types = b->types,
                                                     .names = b->names,
                                                     .event_time_column = b->event_time_column };
+    for (uint32_t c = 0; c < b->column_count; c++)
+        s->wants_headers |= strcasecmp(b->names[c], "_headers") == 0;
     sl_status st = open_policy(s, exec, err);
     if (st == SL_OK)
         st = sl_kafka_client_new(&b->client, RD_KAFKA_CONSUMER, b->group_id, b->group_id ? kafka_rebalance : NULL,
@@ -654,6 +662,67 @@ static sl_status send_dead_letter(kafka_scan *s, const rd_kafka_message_t *m, co
     return SL_OK;
 }
 
+/* Appends s[0..n) to the headers text as a JSON string: quotes, backslashes and control
+ * characters escaped; bytes that are not UTF-8 (headers are raw bytes) as \u00NN. */
+static bool headers_string(char **buf, size_t *len, size_t *cap, const char *text, size_t n)
+{
+    if (sl_array_reserve((void **)buf, cap, *len + n * 6 + 3, 1, NULL) != SL_OK)
+        return false;
+    char *o = *buf + *len;
+    size_t bad;
+    bool utf8 = sl_utf8_valid(text, n, &bad);
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20 || (!utf8 && c >= 0x80)) {
+            o += snprintf(o, 7, "\\u%04x", c);
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    *o++ = '"';
+    *len = (size_t)(o - *buf);
+    return true;
+}
+
+/* The message's headers as a JSON object text in s->headers ({"name":"value",...}; a
+ * header without a value is null); false when it has none. */
+static bool message_headers(kafka_scan *s, const rd_kafka_message_t *m)
+{
+    rd_kafka_headers_t *headers = NULL;
+    if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR || !headers)
+        return false;
+    s->headers_length = 0;
+    if (sl_array_reserve((void **)&s->headers, &s->headers_capacity, 2, 1, NULL) != SL_OK)
+        return false;
+    s->headers[s->headers_length++] = '{';
+    const char *name;
+    const void *value;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+        if (i && sl_array_reserve((void **)&s->headers, &s->headers_capacity, s->headers_length + 1, 1, NULL) == SL_OK)
+            s->headers[s->headers_length++] = ',';
+        if (!headers_string(&s->headers, &s->headers_length, &s->headers_capacity, name, strlen(name)))
+            return false;
+        if (sl_array_reserve((void **)&s->headers, &s->headers_capacity, s->headers_length + 6, 1, NULL) != SL_OK)
+            return false;
+        s->headers[s->headers_length++] = ':';
+        if (!value) {
+            memcpy(s->headers + s->headers_length, "null", 4);
+            s->headers_length += 4;
+        } else if (!headers_string(&s->headers, &s->headers_length, &s->headers_capacity, value, size)) {
+            return false;
+        }
+    }
+    if (sl_array_reserve((void **)&s->headers, &s->headers_capacity, s->headers_length + 1, 1, NULL) != SL_OK)
+        return false;
+    s->headers[s->headers_length++] = '}';
+    return true;
+}
+
 static sl_status decode_message(kafka_scan *s, sl_exec_context *exec, const rd_kafka_message_t *m, sl_error *err)
 {
     int32_t partition = m->partition;
@@ -674,6 +743,10 @@ static sl_status decode_message(kafka_scan *s, sl_exec_context *exec, const rd_k
                                 .timestamp_micros = millis >= 0 ? millis * 1000 : -1,
                                 .key = m->key,
                                 .key_length = m->key ? m->key_len : 0 };
+    if (s->wants_headers && message_headers(s, m)) {
+        origin.headers = s->headers;
+        origin.headers_length = s->headers_length;
+    }
     if (sl_record_decoder_pending(p->decoder) + 2 > SL_BATCH_CAPACITY)   /* debezium: 2 rows a record */
         SL_TRY(flush_split(s, (uint32_t)partition, err));
     const char *data = m->payload ? m->payload : "";

@@ -35,7 +35,7 @@ typedef enum column_role {
     ROLE_PARTITION,     /* _partition */
     ROLE_OFFSET,        /* _offset */
     ROLE_TIMESTAMP,     /* _timestamp */
-    ROLE_HEADERS        /* _headers: no origin provides them yet, always NULL */
+    ROLE_HEADERS        /* _headers: the headers as a JSON object text (Kafka), else NULL */
 } column_role;
 
 struct sl_record_decoder {
@@ -455,6 +455,14 @@ static sl_status finish_row(sl_record_decoder *d, uint32_t row, const sl_record_
         case ROLE_TIMESTAMP:
             if (o && o->timestamp_micros >= 0) {
                 SL_VECTOR_DATA(v, int64_t)[row] = o->timestamp_micros;
+                slot_valid(v, row);
+            } else {
+                SL_TRY(slot_null(v, row, err));
+            }
+            break;
+        case ROLE_HEADERS:
+            if (o && o->headers) {
+                SL_TRY(sl_vector_set_string(v, row, o->headers, (uint32_t)o->headers_length, err));
                 slot_valid(v, row);
             } else {
                 SL_TRY(slot_null(v, row, err));

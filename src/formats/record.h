@@ -66,6 +66,8 @@ typedef struct sl_record_origin {
     int64_t timestamp_micros;    /* broker timestamp (metadata column _timestamp) */
     const char *key;             /* message key (metadata column _key) */
     size_t key_length;
+    const char *headers;         /* message headers as a JSON object text (metadata column _headers), or NULL */
+    size_t headers_length;
 } sl_record_origin;
 
 /* The decoder's configuration (borrowed for the decoder's life). */

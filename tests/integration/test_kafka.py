@@ -152,6 +152,23 @@ def test_json_bids_with_metadata_columns(kafka):
     assert {p: offsets for p, offsets in by_partition.items()} == {str(p): list(range(100)) for p in range(4)}
 
 
+def test_headers_metadata_column(kafka):
+    """_headers holds the message's headers as a JSON object text, NULL without headers."""
+    topic = new_topic(kafka, 1)
+    producer = Producer({"bootstrap.servers": kafka["bootstrap"]})
+    producer.produce(topic, value=json.dumps(bid(1)), partition=0,
+                     headers=[("trace", b"abc"), ("q\"uote", b"x\ny"), ("empty", None)])
+    producer.produce(topic, value=json.dumps(bid(2)), partition=0)
+    assert producer.flush(30) == 0
+    code, rows, err = sluice(
+        source_sql(kafka, "bids", topic, BID_COLUMNS + ", _headers VARCHAR", ", scan.bounded.mode = 'latest-offset'") +
+        "SELECT bidder, _headers FROM bids ORDER BY bidder;")
+    assert code == 0, err
+    assert rows[1][0] == "2001"
+    assert json.loads(rows[1][1]) == {"trace": "abc", "q\"uote": "x\ny", "empty": None}
+    assert rows[2] == ["2002", ""]   # NULL prints as an empty CSV field
+
+
 def test_startup_modes_and_errors(kafka):
     topic = new_topic(kafka, 2)
     produce(kafka, topic, [(i % 2, None, bid(i)) for i in range(10)])
