@@ -158,6 +158,7 @@ typedef struct sl_pq_schema {
     uint32_t column_count;
     const char **names;
     sl_type *types;
+    int64_t row_count;          /* rows of the file the schema was read from (planning estimates) */
 } sl_pq_schema;
 
 /* Reads the footer of `path` and maps the schema (arena). Errors name the file and, for

@@ -253,6 +253,7 @@ sl_status sl_parquet_read_schema(sl_arena *arena, const char *path, sl_pq_schema
     sl_status st = pq_file_open(path, &f, err);
     if (st == SL_OK) {
         schema->column_count = f.column_count;
+        schema->row_count = f.meta.num_rows;
         schema->names = sl_arena_alloc(arena, (f.column_count + 1) * sizeof *schema->names);
         schema->types = sl_arena_alloc(arena, (f.column_count + 1) * sizeof *schema->types);
         if (!schema->names || !schema->types)

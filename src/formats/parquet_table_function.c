@@ -49,6 +49,13 @@ static sl_status read_parquet_bind_fn(sl_arena *arena, const sl_table_function_a
     return SL_OK;
 }
 
+/* The first file's row count times the number of files. */
+static double read_parquet_estimate_rows(const void *bind_data)
+{
+    const read_parquet_bind *b = bind_data;
+    return (double)b->schema.row_count * (double)b->path_count;
+}
+
 typedef struct read_parquet_state {
     sl_parquet_reader *reader;
     int64_t total;               /* bytes of the files (progress units) */
@@ -152,4 +159,5 @@ const sl_table_function sl_read_parquet_function = {
     .init_filtered = read_parquet_init_filtered,
     .next = read_parquet_next,
     .free = read_parquet_free,
+    .estimate_rows = read_parquet_estimate_rows,
 };

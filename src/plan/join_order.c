@@ -30,6 +30,7 @@
  * cover; the smaller estimated side becomes the build side (children[1]).
  */
 #include "plan/optimizer.h"
+#include "plan/table_function.h"
 
 #include <math.h>
 
@@ -411,7 +412,9 @@ double sl_plan_estimate_rows(const sl_logical_op *op)
         r = op->table ? (double)op->table->row_count : 1000.0;
         break;
     case SL_LOP_TABLE_FUNCTION:
-        r = 1000.0;
+        r = op->function && op->function->estimate_rows ? op->function->estimate_rows(op->function_data) : -1.0;
+        if (r < 0)
+            r = 1000.0;
         break;
     case SL_LOP_VALUES:
         r = op->row_count;

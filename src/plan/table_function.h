@@ -84,6 +84,9 @@ typedef struct sl_table_function {
     uint32_t (*split_count)(void *state);
     uint32_t (*batch_split)(void *state);
     bool (*split_ended)(void *state, uint32_t split);
+    /* Optional: an estimate of the rows the scan produces, for join ordering (e.g. Parquet's
+     * footer row count); < 0 or NULL = unknown (the planner assumes 1000). */
+    double (*estimate_rows)(const void *bind_data);
     /* Optional, live sources: fills *out for `split` (< split_count). */
     void (*split_stats)(void *state, uint32_t split, sl_split_stats *out);
     /* Optional, live sources: a non-blocking next(): *out = NULL and *idle = true when
