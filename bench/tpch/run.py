@@ -23,8 +23,8 @@ reported with its error, not timed.
 Results are verified across engines: row count, column count and, per column, the sum of
 numeric values (relative tolerance 1e-6, absolute 1e-5: DataFusion rounds
 averages of decimals to 6 digits) or an order-independent hash of the text values
-are compared with the reference engine (DuckDB when it runs, else the first engine). A
-mismatch is flagged in the table ('!') and listed under it; its time still shows.
+are compared with the reference engine (DuckDB when it runs, else DuckDB's checksums saved
+by an earlier run in <data>/checksums.json, else the first engine). A mismatch is flagged in the table ('!') and listed under it; its time still shows.
 
 Prints per-query seconds for each engine, each rival's ratio to Sluice (rival / sluice:
 above 1 means Sluice is faster) and the totals over the queries every engine completed,
@@ -130,7 +130,8 @@ class SluiceEngine:
         lib.sluice_disconnect.argtypes = [vp]
         lib.sluice_close.argtypes = [vp]
         self.lib = lib
-        self.version = lib.sluice_version().decode()
+        built = datetime.datetime.fromtimestamp(Path(lib._name).stat().st_mtime, datetime.timezone.utc)
+        self.version = f"{lib.sluice_version().decode()} (libsluice.so built {built:%H:%M} UTC)"
         self.db = vp()
         err = ctypes.c_char_p()
         if lib.sluice_open(None, ctypes.byref(self.db), ctypes.byref(err)) != 0:
@@ -369,10 +370,40 @@ class RssSampler:
         return self.peak
 
 
-def timed(engine, sql, timeout, sampler):
+class RssGuard:
+    """Interrupts the running query when the process's resident memory passes `limit` bytes,
+    so an engine that outgrows the machine fails its query instead of the OOM killer ending
+    the whole run (Sluice's memory_limit does not yet cover every allocation)."""
+
+    def __init__(self, limit: int):
+        import psutil
+        self.proc = psutil.Process()
+        self.limit = limit
+        self.engine = None
+        self.tripped = False
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            engine = self.engine
+            if engine is not None and not self.tripped and self.proc.memory_info().rss > self.limit:
+                self.tripped = True
+                engine.interrupt()
+            time.sleep(0.02)
+
+    def watch(self, engine):
+        self.tripped = False
+        self.engine = engine
+
+    def release(self):
+        self.engine = None
+
+
+def timed(engine, sql, timeout, sampler, guard):
     """(seconds, native result, error text, peak rss bytes or None)."""
     timer = threading.Timer(timeout, engine.interrupt)
     timer.start()
+    guard.watch(engine)
     if sampler:
         sampler.start()
     t = time.perf_counter()
@@ -381,9 +412,12 @@ def timed(engine, sql, timeout, sampler):
         return time.perf_counter() - t, result, None, sampler.stop() if sampler else None
     except Exception as e:  # an engine failing a query is reported, not fatal
         text = " ".join(str(e).split())[:120] or type(e).__name__
+        if guard.tripped:
+            text = f"stopped when the process's RSS passed {guard.limit / 2 ** 30:.0f} GiB ({text})"
         return None, None, text, sampler.stop() if sampler else None
     finally:
         timer.cancel()
+        guard.release()
 
 
 def fmt(seconds):
@@ -451,6 +485,7 @@ def main() -> int:
     ref_name = "duckdb" if "duckdb" in names else names[0]
     rivals = [n for n in names if n != "sluice"] if "sluice" in names else []
     sampler = RssSampler() if args.memory_limit else None
+    guard = RssGuard(int(ram * 0.75))
 
     print(f"TPC-H SF {args.scale:g} Parquet ({data}), {args.threads} thread(s), best of {args.runs}, "
           + (f"queries read the Parquet files directly (sluice: {args.sluice_parquet})" if args.storage == "parquet"
@@ -461,6 +496,14 @@ def main() -> int:
              "".join(f"  {n + '/sl':>10}" for n in rivals)
     print(header, flush=True)
 
+    # DuckDB's checksums are kept next to the data, so a run without DuckDB (one engine per
+    # process, e.g. out of core) is still checked against it.
+    import json
+    saved_path = data / "checksums.json"
+    saved = json.loads(saved_path.read_text()) if saved_path.exists() else {}
+    if "duckdb" not in names and saved:
+        ref_name = "duckdb (saved)"
+    args.ref_name = ref_name
     rows = []  # (n, {engine: seconds}, {engine: error}, {engine: mismatch}, {engine: peak rss})
     for n in parse_range(args.queries):
         sql = (QUERIES / f"q{n:02d}.sql").read_text()
@@ -469,7 +512,7 @@ def main() -> int:
             for e in engines:
                 if e.name in errors:
                     continue
-                seconds, result, err, peak = timed(e, sql, args.timeout, sampler)
+                seconds, result, err, peak = timed(e, sql, args.timeout, sampler, guard)
                 if err:
                     errors[e.name] = err
                     best.pop(e.name, None)
@@ -480,6 +523,12 @@ def main() -> int:
                     sums[e.name] = checksum(e.rows(result))
                 del result
                 best[e.name] = seconds if e.name not in best else min(best[e.name], seconds)
+        if "duckdb" in sums:
+            saved[f"q{n:02d}"] = sums["duckdb"]
+            saved_path.write_text(json.dumps(saved))
+        elif f"q{n:02d}" in saved:
+            ref = saved[f"q{n:02d}"]
+            sums[ref_name] = (ref[0], ref[1], tuple(tuple(d) for d in ref[2]))
         mismatches = {}
         if ref_name in sums:
             for name, s in sums.items():
@@ -530,7 +579,7 @@ def main() -> int:
 def write_results(path, args, engines, rows, complete, totals, own, peak_process):
     names = [e.name for e in engines]
     rivals = [n for n in names if n != "sluice"] if "sluice" in names else []
-    ref_name = "duckdb" if "duckdb" in names else names[0]
+    ref_name = args.ref_name
     key = f"tpch sf{args.scale:g} threads{args.threads} {args.storage}" + (f" mem{args.memory_limit}" if args.memory_limit else "") \
         + ("" if args.queries == "1-22" else f" q{args.queries}") + " " + "+".join(names)
     title = f"### TPC-H SF {args.scale:g}, {'Parquet files' if args.storage == 'parquet' else 'in-memory tables'}, " \
