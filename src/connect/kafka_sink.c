@@ -203,46 +203,6 @@ sl_status sl_kafka_sink_open(const sl_kafka_sink_options *options, uint32_t colu
 
 /* ------------------------------------------------------------------ rendering */
 
-static sl_status put_text(sl_file_output *o, const char *text, sl_error *err)
-{
-    return sl_file_output_write(o, text, strlen(text), err);
-}
-
-/* {"name": value, ...} of physical row `row` of batch. */
-static sl_status put_object(sl_kafka_sink *sink, const sl_batch *batch, uint32_t row, sl_error *err)
-{
-    sl_file_output *o = &sink->message;
-    SL_TRY(sl_file_output_putc(o, '{', err));
-    for (uint32_t c = 0; c < sink->column_count && c < batch->column_count; c++) {
-        if (c)
-            SL_TRY(sl_file_output_putc(o, ',', err));
-        SL_TRY(sl_json_write_string(o, sink->names[c], strlen(sink->names[c]), err));
-        SL_TRY(sl_file_output_putc(o, ':', err));
-        SL_TRY(sl_json_write_value(o, batch->columns[c], row, err));
-    }
-    return sl_file_output_putc(o, '}', err);
-}
-
-/* A Debezium event: before = row `before` (UINT32_MAX: null), after = row `after`. */
-static sl_status render_debezium(sl_kafka_sink *sink, const sl_batch *batch, uint32_t before, uint32_t after,
-                                 const char *op, sl_error *err)
-{
-    sl_file_output *o = &sink->message;
-    SL_TRY(put_text(o, "{\"before\":", err));
-    if (before == UINT32_MAX)
-        SL_TRY(put_text(o, "null", err));
-    else
-        SL_TRY(put_object(sink, batch, before, err));
-    SL_TRY(put_text(o, ",\"after\":", err));
-    if (after == UINT32_MAX)
-        SL_TRY(put_text(o, "null", err));
-    else
-        SL_TRY(put_object(sink, batch, after, err));
-    SL_TRY(put_text(o, ",\"op\":\"", err));
-    SL_TRY(put_text(o, op, err));
-    return put_text(o, "\"}", err);
-}
-
 /* The key text of physical row `row` (NULL and 0 without a key column or for a NULL key).
  * Valid until the next call. */
 static const char *key_text(sl_kafka_sink *sink, const sl_batch *batch, uint32_t row, size_t *length)
@@ -313,13 +273,13 @@ sl_status sl_kafka_sink_write(sl_kafka_sink *sink, const sl_batch *batch, int64_
         int8_t next_change = has_next && batch->change ? batch->change[next] : SL_CHANGE_INSERT;
         if (sink->options.format == SL_KAFKA_SINK_DEBEZIUM_JSON) {
             if (change == SL_CHANGE_UPDATE_BEFORE && has_next && next_change == SL_CHANGE_UPDATE_AFTER) {
-                st = render_debezium(sink, batch, row, next, "u", err);
+                st = sl_json_write_debezium(&sink->message, (const char *const *)sink->names, sink->column_count, batch, row, next, "u", err);
                 row = next;   /* the key of the event: the row after */
                 i++;
             } else if (change < 0) {
-                st = render_debezium(sink, batch, row, UINT32_MAX, "d", err);
+                st = sl_json_write_debezium(&sink->message, (const char *const *)sink->names, sink->column_count, batch, row, UINT32_MAX, "d", err);
             } else {
-                st = render_debezium(sink, batch, UINT32_MAX, row, "c", err);
+                st = sl_json_write_debezium(&sink->message, (const char *const *)sink->names, sink->column_count, batch, UINT32_MAX, row, "c", err);
             }
             if (st == SL_OK)
                 st = produce(sink, batch, row, false, err);
@@ -330,7 +290,7 @@ sl_status sl_kafka_sink_write(sl_kafka_sink *sink, const sl_batch *batch, int64_
             if (!replaced)
                 st = produce(sink, batch, row, true, err);
         } else {
-            st = put_object(sink, batch, row, err);
+            st = sl_json_write_row(&sink->message, (const char *const *)sink->names, sink->column_count, batch, row, NULL, err);
             if (st == SL_OK)
                 st = produce(sink, batch, row, false, err);
         }

@@ -141,26 +141,6 @@ sl_status sl_nats_sink_open(const sl_nats_sink_options *options, uint32_t column
 
 /* ------------------------------------------------------------------ rendering */
 
-static sl_status put_text(sl_file_output *o, const char *text, sl_error *err)
-{
-    return sl_file_output_write(o, text, strlen(text), err);
-}
-
-/* {"name": value, ...} of physical row `row` of batch. */
-static sl_status put_object(sl_nats_sink *sink, const sl_batch *batch, uint32_t row, sl_error *err)
-{
-    sl_file_output *o = &sink->message;
-    SL_TRY(sl_file_output_putc(o, '{', err));
-    for (uint32_t c = 0; c < sink->column_count && c < batch->column_count; c++) {
-        if (c)
-            SL_TRY(sl_file_output_putc(o, ',', err));
-        SL_TRY(sl_json_write_string(o, sink->names[c], strlen(sink->names[c]), err));
-        SL_TRY(sl_file_output_putc(o, ':', err));
-        SL_TRY(sl_json_write_value(o, batch->columns[c], row, err));
-    }
-    return sl_file_output_putc(o, '}', err);
-}
-
 static const char *op_name(int8_t change)
 {
     switch (change) {
@@ -169,45 +149,6 @@ static const char *op_name(int8_t change)
     case SL_CHANGE_DELETE: return "-D";
     default: return "+I";
     }
-}
-
-/* The json message of physical row `row`: the columns, "op" first when asked. */
-static sl_status render_json(sl_nats_sink *sink, const sl_batch *batch, uint32_t row, sl_error *err)
-{
-    sl_file_output *o = &sink->message;
-    if (!sink->options.op_field)
-        return put_object(sink, batch, row, err);
-    SL_TRY(put_text(o, "{\"op\":\"", err));
-    SL_TRY(put_text(o, op_name(batch->change ? batch->change[row] : SL_CHANGE_INSERT), err));
-    SL_TRY(put_text(o, "\"", err));
-    /* the columns follow as in put_object, after a comma */
-    for (uint32_t c = 0; c < sink->column_count && c < batch->column_count; c++) {
-        SL_TRY(sl_file_output_putc(o, ',', err));
-        SL_TRY(sl_json_write_string(o, sink->names[c], strlen(sink->names[c]), err));
-        SL_TRY(sl_file_output_putc(o, ':', err));
-        SL_TRY(sl_json_write_value(o, batch->columns[c], row, err));
-    }
-    return sl_file_output_putc(o, '}', err);
-}
-
-/* A Debezium event: before = row `before` (UINT32_MAX: null), after = row `after`. */
-static sl_status render_debezium(sl_nats_sink *sink, const sl_batch *batch, uint32_t before, uint32_t after,
-                                 const char *op, sl_error *err)
-{
-    sl_file_output *o = &sink->message;
-    SL_TRY(put_text(o, "{\"before\":", err));
-    if (before == UINT32_MAX)
-        SL_TRY(put_text(o, "null", err));
-    else
-        SL_TRY(put_object(sink, batch, before, err));
-    SL_TRY(put_text(o, ",\"after\":", err));
-    if (after == UINT32_MAX)
-        SL_TRY(put_text(o, "null", err));
-    else
-        SL_TRY(put_object(sink, batch, after, err));
-    SL_TRY(put_text(o, ",\"op\":\"", err));
-    SL_TRY(put_text(o, op, err));
-    return put_text(o, "\"}", err);
 }
 
 /* Publishes the message built so far (asynchronously) and empties the buffer. */
@@ -234,15 +175,16 @@ sl_status sl_nats_sink_write(sl_nats_sink *sink, const sl_batch *batch, int64_t 
         uint32_t row = sl_batch_row(batch, i);
         int8_t change = batch->change ? batch->change[row] : SL_CHANGE_INSERT;
         if (sink->options.format == SL_NATS_SINK_JSON) {
-            st = render_json(sink, batch, row, err);
+            st = sl_json_write_row(&sink->message, (const char *const *)sink->names, sink->column_count, batch, row,
+                                   sink->options.op_field ? op_name(batch->change ? batch->change[row] : SL_CHANGE_INSERT) : NULL, err);
         } else if (change == SL_CHANGE_UPDATE_BEFORE && i + 1 < batch->count &&
                    batch->change[sl_batch_row(batch, i + 1)] == SL_CHANGE_UPDATE_AFTER) {
-            st = render_debezium(sink, batch, row, sl_batch_row(batch, i + 1), "u", err);
+            st = sl_json_write_debezium(&sink->message, (const char *const *)sink->names, sink->column_count, batch, row, sl_batch_row(batch, i + 1), "u", err);
             i++;
         } else if (change < 0) {
-            st = render_debezium(sink, batch, row, UINT32_MAX, "d", err);
+            st = sl_json_write_debezium(&sink->message, (const char *const *)sink->names, sink->column_count, batch, row, UINT32_MAX, "d", err);
         } else {
-            st = render_debezium(sink, batch, UINT32_MAX, row, "c", err);
+            st = sl_json_write_debezium(&sink->message, (const char *const *)sink->names, sink->column_count, batch, UINT32_MAX, row, "c", err);
         }
         if (st == SL_OK)
             st = publish_message(sink, err);

@@ -59,5 +59,14 @@ sl_status sl_json_write_string(struct sl_file_output *out, const char *s, size_t
  * numeric types; a non-finite REAL/DOUBLE as null) or a string (VARCHAR, and every other
  * type as its text). */
 sl_status sl_json_write_value(struct sl_file_output *out, const sl_vector *v, uint32_t row, sl_error *err);
+/* One row as a JSON object {"name": value, ...}: physical row `row` of batch, column c named
+ * names[c] (c < count). With `op` not NULL, "op": "<op>" comes first (a changelog row). */
+sl_status sl_json_write_row(struct sl_file_output *out, const char *const *names, uint32_t count,
+                            const sl_batch *batch, uint32_t row, const char *op, sl_error *err);
+/* A Debezium change event {"before": row or null, "after": row or null, "op": "c|u|d"}:
+ * rows `before` / `after` of batch, UINT32_MAX for null. */
+sl_status sl_json_write_debezium(struct sl_file_output *out, const char *const *names, uint32_t count,
+                                 const sl_batch *batch, uint32_t before, uint32_t after, const char *op,
+                                 sl_error *err);
 
 #endif

@@ -163,3 +163,46 @@ void sl_json_writer_abort(sl_json_writer *w)
     sl_file_output_abort(&w->out);
     json_writer_release(w);
 }
+
+static sl_status put_text(sl_file_output *o, const char *text, sl_error *err)
+{
+    return sl_file_output_write(o, text, strlen(text), err);
+}
+
+sl_status sl_json_write_row(sl_file_output *o, const char *const *names, uint32_t count, const sl_batch *batch,
+                            uint32_t row, const char *op, sl_error *err)
+{
+    SL_TRY(sl_file_output_putc(o, '{', err));
+    bool first = true;
+    if (op) {
+        SL_TRY(put_text(o, "\"op\":", err));
+        SL_TRY(sl_json_write_string(o, op, strlen(op), err));
+        first = false;
+    }
+    for (uint32_t c = 0; c < count && c < batch->column_count; c++, first = false) {
+        if (!first)
+            SL_TRY(sl_file_output_putc(o, ',', err));
+        SL_TRY(sl_json_write_string(o, names[c], strlen(names[c]), err));
+        SL_TRY(sl_file_output_putc(o, ':', err));
+        SL_TRY(sl_json_write_value(o, batch->columns[c], row, err));
+    }
+    return sl_file_output_putc(o, '}', err);
+}
+
+sl_status sl_json_write_debezium(sl_file_output *o, const char *const *names, uint32_t count, const sl_batch *batch,
+                                 uint32_t before, uint32_t after, const char *op, sl_error *err)
+{
+    SL_TRY(put_text(o, "{\"before\":", err));
+    if (before == UINT32_MAX)
+        SL_TRY(put_text(o, "null", err));
+    else
+        SL_TRY(sl_json_write_row(o, names, count, batch, before, NULL, err));
+    SL_TRY(put_text(o, ",\"after\":", err));
+    if (after == UINT32_MAX)
+        SL_TRY(put_text(o, "null", err));
+    else
+        SL_TRY(sl_json_write_row(o, names, count, batch, after, NULL, err));
+    SL_TRY(put_text(o, ",\"op\":", err));
+    SL_TRY(sl_json_write_string(o, op, strlen(op), err));
+    return sl_file_output_putc(o, '}', err);
+}
