@@ -198,3 +198,15 @@ sl_status sl_connector_pace(sl_exec_context *exec, int64_t start_micros, int64_t
         nanosleep(&ts, NULL);
     }
 }
+
+sl_status sl_connector_option_text(sl_arena *arena, const sl_connector_spec *spec, const char *connector,
+                                   const char *name, const char **out, sl_error *err)
+{
+    const sl_connector_option *o = sl_connector_option_find(spec, name);
+    if (!o)
+        return SL_OK;
+    if (!o->value[0])
+        return sl_connector_option_error(err, o, connector, "must not be empty");
+    *out = sl_arena_strdup(arena, o->value);
+    return *out ? SL_OK : sl_error_oom(err);
+}

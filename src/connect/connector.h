@@ -83,6 +83,10 @@ sl_status sl_connector_check_options(const sl_connector_spec *spec, const char *
  *   late_rows_table  a table name: where rows behind the watermark go (stream/late_rows.h)
  * Every connector passes it as (part of) the `accept` callback of sl_connector_check_options. */
 bool sl_connector_common_option(const char *name);
+/* A text option copied into arena; *out keeps its value when the option is absent; an
+ * empty value is an error naming the option. */
+sl_status sl_connector_option_text(sl_arena *arena, const sl_connector_spec *spec, const char *connector,
+                                   const char *name, const char **out, sl_error *err);
 /* Parses an integer option in [min, max]; *out keeps its value when the option is absent. */
 sl_status sl_connector_option_int(const sl_connector_spec *spec, const char *connector, const char *name,
                                   int64_t min, int64_t max, int64_t *out, sl_error *err);

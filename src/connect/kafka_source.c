@@ -161,18 +161,6 @@ static const char *const kafka_options[] = { "topic",
 
 /* ------------------------------------------------------------------ bind */
 
-static sl_status option_text(sl_arena *arena, const sl_connector_spec *spec, const char *name, const char **out,
-                             sl_error *err)
-{
-    const sl_connector_option *o = sl_connector_option_find(spec, name);
-    if (!o)
-        return SL_OK;
-    if (!o->value[0])
-        return sl_connector_option_error(err, o, ME, "must not be empty");
-    *out = sl_arena_strdup(arena, o->value);
-    return *out ? SL_OK : sl_error_oom(err);
-}
-
 static sl_status kafka_bind_spec(sl_arena *arena, const sl_connector_spec *spec, sl_connector_bound *out,
                                  sl_error *err)
 {
@@ -185,10 +173,10 @@ static sl_status kafka_bind_spec(sl_arena *arena, const sl_connector_spec *spec,
     if (!b->source_name)
         return sl_error_oom(err);
     SL_TRY(sl_kafka_client_options_bind(arena, spec, ME, &b->client, err));
-    SL_TRY(option_text(arena, spec, "topic", &b->topic, err));
-    SL_TRY(option_text(arena, spec, "group.id", &b->group_id, err));
-    SL_TRY(option_text(arena, spec, "dead_letter_table", &b->dead_letter_table, err));
-    SL_TRY(option_text(arena, spec, "dead_letter_topic", &b->dead_letter_topic, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "topic", &b->topic, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "group.id", &b->group_id, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "dead_letter_table", &b->dead_letter_table, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "dead_letter_topic", &b->dead_letter_topic, err));
     if (!b->topic)
         return sl_error_set_at(err, SL_ERR_INVALID_ARG, spec->position, "connector 'kafka' needs the option topic = '...'");
 

@@ -116,18 +116,6 @@ static const char *const nats_options[] = { "server",   "subject",  "stream",   
 
 /* ------------------------------------------------------------------ bind */
 
-static sl_status option_text(sl_arena *arena, const sl_connector_spec *spec, const char *name, const char **out,
-                             sl_error *err)
-{
-    const sl_connector_option *o = sl_connector_option_find(spec, name);
-    if (!o)
-        return SL_OK;
-    if (!o->value[0])
-        return sl_connector_option_error(err, o, ME, "must not be empty");
-    *out = sl_arena_strdup(arena, o->value);
-    return *out ? SL_OK : sl_error_oom(err);
-}
-
 static sl_status nats_bind_spec(sl_arena *arena, const sl_connector_spec *spec, sl_connector_bound *out,
                                 sl_error *err)
 {
@@ -141,12 +129,12 @@ static sl_status nats_bind_spec(sl_arena *arena, const sl_connector_spec *spec, 
     b->max_ack_pending = 1024;
     if (!b->source_name)
         return sl_error_oom(err);
-    SL_TRY(option_text(arena, spec, "server", &b->server, err));
-    SL_TRY(option_text(arena, spec, "subject", &b->subject, err));
-    SL_TRY(option_text(arena, spec, "stream", &b->stream, err));
-    SL_TRY(option_text(arena, spec, "durable", &b->durable, err));
-    SL_TRY(option_text(arena, spec, "dead_letter_table", &b->dead_letter_table, err));
-    SL_TRY(option_text(arena, spec, "avro.schema", &b->avro_schema, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "server", &b->server, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "subject", &b->subject, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "stream", &b->stream, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "durable", &b->durable, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "dead_letter_table", &b->dead_letter_table, err));
+    SL_TRY(sl_connector_option_text(arena, spec, ME, "avro.schema", &b->avro_schema, err));
     SL_TRY(sl_connector_option_int(spec, ME, "max_ack_pending", 1, 100000, &b->max_ack_pending, err));
     if (!b->subject)
         return sl_error_set_at(err, SL_ERR_INVALID_ARG, spec->position,
